@@ -1,0 +1,3 @@
+fn main() {
+    workflow_chat::mount_to_body();
+}
