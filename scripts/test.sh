@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every test layer. Exits non-zero on the
+# first failing layer and prints the time each layer took.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bash scripts/setup.sh
+
+timings=()
+layer() {
+    local name="$1"; shift
+    bold "== $name"
+    local start=$SECONDS
+    "$@"
+    timings+=("$(printf '%4ds  %s' $((SECONDS - start)) "$name")")
+}
+
+layer "format"                 cargo fmt --all --check
+layer "clippy (native)"        cargo clippy --workspace --all-targets --quiet -- -D warnings
+layer "clippy (wasm)"          cargo clippy -p workflow-chat --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+layer "unit and integration"   cargo test --workspace --quiet
+layer "wasm in Chromium"       cargo test -p workflow-chat --target wasm32-unknown-unknown --tests --quiet
+layer "app build"              build_app
+layer "end to end in Chromium" node --test --test-concurrency=1 tests/e2e/
+
+bold "== all layers passed"
+printf '%s\n' "${timings[@]}"
