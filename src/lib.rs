@@ -4,6 +4,9 @@
 //! that everything that is not DOM I/O is tested with plain `cargo test`.
 
 pub mod app;
+pub mod chat;
+pub mod config;
+pub mod supabase;
 
 pub use app::App;
 
