@@ -455,7 +455,7 @@ begin
     end if;
 
     update workflow_chat.chat_session s
-    set last_seq = s.last_seq + 1, last_activity_at = greatest(s.last_activity_at, now())
+    set last_seq = s.last_seq + 1, last_activity_at = greatest(s.last_activity_at, clock_timestamp())
     where s.id = p_session_id
     returning * into v_session;
 
