@@ -9,5 +9,6 @@
 
 pub mod auth;
 pub mod jwt;
+pub mod realtime;
 pub mod rpc;
 pub mod time;
