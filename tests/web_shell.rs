@@ -1,7 +1,6 @@
 //! The app shell mounted in a real browser (headless Chromium).
 #![cfg(target_arch = "wasm32")]
 
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use workflow_chat::app::{App, PRODUCT_NAME};
