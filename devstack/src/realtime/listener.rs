@@ -121,7 +121,10 @@ pub async fn run(hub: Arc<Hub>, mut config: tokio_postgres::Config) {
         match session(&hub, &config, &mut delivered).await {
             Ok(()) => backoff = Duration::from_millis(50),
             Err(e) => {
-                eprintln!("devstack realtime: database listener: {e}; reconnecting");
+                let detail = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string());
+                eprintln!("devstack realtime: database listener: {detail}; reconnecting");
             }
         }
         tokio::time::sleep(backoff).await;
@@ -152,12 +155,21 @@ async fn session(
         Ok(())
     });
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    if delivered.last_inserted_at.is_none() {
+        // Rows from now on are ours to deliver, even if this first
+        // connection drops before any has been seen.
+        let now: String = client
+            .query_one("select localtimestamp::text", &[])
+            .await?
+            .get(0);
+        delivered.last_inserted_at = Some(now);
+    }
 
     // Rows committed while no connection listened.
     if let Some(since) = delivered.last_inserted_at.clone() {
         let sql = format!(
             "{SELECT_ROWS} where extension = 'broadcast' \
-             and inserted_at >= $1::timestamp - interval '{CATCH_UP_MARGIN}' \
+             and inserted_at >= $1::text::timestamp - interval '{CATCH_UP_MARGIN}' \
              order by inserted_at, id"
         );
         for r in client.query(&sql, &[&since]).await? {

@@ -533,10 +533,12 @@ impl Session {
                     .await
             }
             "untrack" => {
+                // The reply goes first: in Realtime the diff comes later,
+                // from the presence tracker.
+                self.reply(&m, true, json!({}));
                 let ch = self.channels.get_mut(&topic).expect("joined");
                 ch.tracked = None;
                 self.rt.hub.untrack(&ch.key, ch.owner);
-                self.reply(&m, true, json!({}));
             }
             _ => self.reply(&m, false, json!({})),
         }
@@ -581,10 +583,9 @@ impl Session {
         self.rt
             .hub
             .set_reads(&ch.key, ch.owner, broadcast_read, presence_read);
-        self.rt
-            .hub
-            .track(&ch.key, ch.owner, &ch.presence_key, state);
+        let (key, owner, presence_key) = (ch.key.clone(), ch.owner, ch.presence_key.clone());
         self.reply(m, true, json!({}));
+        self.rt.hub.track(&key, owner, &presence_key, state);
     }
 
     async fn access_token(&mut self, m: Inbound) {
