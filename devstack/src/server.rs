@@ -46,6 +46,7 @@ pub type SharedState = Arc<AppState>;
 pub fn app_router(state: SharedState) -> Router {
     Router::new()
         .nest("/rest/v1", rest::router())
+        .merge(crate::realtime::service(&state))
         // Further services are merged here, each under its own prefix.
         .fallback(serve_app::serve)
         .layer(axum::middleware::from_fn(cors::cors))
