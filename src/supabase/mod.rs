@@ -5,10 +5,12 @@
 //!   presence), as a pure state machine plus a thin browser driver;
 //! - [`storage`]: uploads with progress, signed URLs, downloads;
 //! - [`auth`]: the access token's lifecycle, shared by all three;
-//! - [`jwt`]: reading the claims of a token.
+//! - [`jwt`]: reading the claims of a token;
+//! - [`time`]: the clock the state machines are given.
 
 pub mod auth;
 pub mod jwt;
 pub mod realtime;
 pub mod rpc;
+pub mod storage;
 pub mod time;
