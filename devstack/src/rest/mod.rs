@@ -37,8 +37,15 @@ pub fn router() -> Router<SharedState> {
 /// Sets the transaction-local settings of a request, in PostgREST's order:
 /// search path, the role's own settings, role, claims, method, path, headers,
 /// cookies.
+///
+/// Calls are prepared once per connection, and a generic plan cached under
+/// one role may have inlined a SQL function that another role may not
+/// execute (the EXECUTE check happens when inlining). Forcing custom plans
+/// (every call binds a parameter) makes each call planned, and checked, as
+/// its own caller.
 const PRELUDE_SQL: &str = "
-select set_config('search_path', $1, true),
+select set_config('plan_cache_mode', 'force_custom_plan', true),
+       set_config('search_path', $1, true),
        set_config('statement_timeout', coalesce($2::text, current_setting('statement_timeout')), true),
        (select count(set_config(s.name, s.value, true))
           from (select split_part(c, '=', 1) as name, substr(c, strpos(c, '=') + 1) as value
@@ -216,18 +223,15 @@ async fn call(
         &headers_json,
         &cookies_json,
     ];
-    let with_argument: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&argument_text];
-    let call_params: &[&(dyn tokio_postgres::types::ToSql + Sync)] =
-        if routine::call_takes_argument(&call_args) {
-            &with_argument
-        } else {
-            &[]
-        };
-    let (_, row) = tokio::try_join!(
+    let call_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&argument_text];
+    // Pipelined: both go out at once. A failing prelude aborts the
+    // transaction, so its error is the one to report.
+    let (prelude_result, call_result) = tokio::join!(
         tx.query_one(&prelude, &prelude_params),
-        tx.query_one(&call_stmt, call_params),
-    )
-    .map_err(|e| db_error(e, &caller))?;
+        tx.query_one(&call_stmt, &call_params),
+    );
+    prelude_result.map_err(|e| db_error(e, &caller))?;
+    let row = call_result.map_err(|e| db_error(e, &caller))?;
     let body: Option<String> = row.get(0);
     let rows: i64 = row.get(1);
     let custom_status: Option<String> = row.get(2);

@@ -324,12 +324,6 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Whether [`call_sql`] has the `$1` parameter (a call without arguments
-/// has none).
-pub fn call_takes_argument(args: &CallArgs) -> bool {
-    !matches!(args, CallArgs::Named(keys) if keys.is_empty())
-}
-
 /// The statement calling `routine`. Its one parameter (`$1`, text) is the
 /// JSON arguments object or, for [`CallArgs::SingleJson`], the whole body.
 /// It returns the body as JSON text, the number of rows, and the
@@ -345,7 +339,12 @@ pub fn call_sql(routine: &Routine, args: &CallArgs) -> String {
             let ty = routine.single_json_param().unwrap_or("json");
             format!("{func}($1::text::{ty}) as _pgrst_r")
         }
-        CallArgs::Named(keys) if keys.is_empty() => format!("{func}() as _pgrst_r"),
+        // $1 is bound even without arguments: PostgreSQL caches a generic
+        // plan for a statement without parameters, and such a plan may have
+        // inlined the function under the role of an earlier caller.
+        CallArgs::Named(keys) if keys.is_empty() => {
+            format!("{func}() as _pgrst_r where $1::text is not null")
+        }
         CallArgs::Named(keys) => {
             let params: Vec<&Param> = keys
                 .iter()
