@@ -12,10 +12,22 @@ use axum::Router;
 use common::stack;
 use tokio_postgres::NoTls;
 
+/// A received request: body and `x-signature` header.
+type Received = (String, Option<String>);
+
 #[derive(Default, Clone)]
 struct Seen {
-    requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    requests: Arc<Mutex<Vec<Received>>>,
 }
+
+/// A `net._http_response` row: status, content, headers, timed out, error.
+type Recorded = (
+    Option<i32>,
+    Option<String>,
+    Option<serde_json::Value>,
+    bool,
+    Option<String>,
+);
 
 /// A local endpoint: `/hook` records body and `x-signature`, answers 201;
 /// `/slow` answers after two seconds.
