@@ -70,16 +70,7 @@ async fn db() -> tokio_postgres::Client {
 }
 
 /// Waits for the response row of request `id`.
-async fn response(
-    client: &tokio_postgres::Client,
-    id: i64,
-) -> (
-    Option<i32>,
-    Option<String>,
-    Option<serde_json::Value>,
-    bool,
-    Option<String>,
-) {
+async fn response(client: &tokio_postgres::Client, id: i64) -> Recorded {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let row = client
