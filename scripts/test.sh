@@ -6,6 +6,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash scripts/setup.sh
 
+# The official client against a fresh stack. Node 20 needs the flag for the
+# global WebSocket that realtime-js expects.
+conformance() {
+    devstack exec -- node --experimental-websocket --disable-warning=ExperimentalWarning \
+        --test --test-concurrency=1 tests/conformance/*.mjs
+}
+
 timings=()
 layer() {
     local name="$1"; shift
@@ -19,9 +26,11 @@ layer "format"                 cargo fmt --all --check
 layer "clippy (native)"        cargo clippy --workspace --all-targets --quiet -- -D warnings
 layer "clippy (wasm)"          cargo clippy -p workflow-chat --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 layer "unit and integration"   cargo test --workspace --quiet
-layer "wasm in Chromium"       cargo test -p workflow-chat --target wasm32-unknown-unknown --tests --quiet
+layer "SQL (pgTAP)"            devstack exec -- pg_prove --ext .sql tests/sql/
+layer "supabase-js conformance" conformance
+layer "wasm in Chromium"       devstack exec --seed -- cargo test -p workflow-chat --target wasm32-unknown-unknown --tests --quiet
 layer "app build"              build_app
-layer "end to end in Chromium" node --test --test-concurrency=1 tests/e2e/
+layer "end to end in Chromium" devstack exec --seed -- node --test --test-concurrency=1 tests/e2e/
 
 bold "== all layers passed"
 printf '%s\n' "${timings[@]}"
