@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::stack::{Stack, StackOptions};
 
 const SETUP: &str = "
-create schema if not exists devstack_bench;
 create or replace function public.devstack_bench_add(a int, b int) returns int
     language sql stable as 'select a + b';
 grant execute on function public.devstack_bench_add(int, int) to public;
