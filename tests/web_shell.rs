@@ -20,8 +20,15 @@ async fn shell_shows_the_product_name_and_a_main_landmark() {
     let _mounted = leptos::mount::mount_to(host.clone(), App);
     leptos::task::tick().await;
 
-    let title = host.query_selector("h1.app-title").unwrap().expect("title rendered");
+    let title = host
+        .query_selector("h1.app-title")
+        .unwrap()
+        .expect("title rendered");
     assert_eq!(title.text_content().as_deref(), Some(PRODUCT_NAME));
     let main = host.query_selector("main#main").unwrap();
-    assert!(main.is_some(), "main landmark rendered: {}", host.inner_html());
+    assert!(
+        main.is_some(),
+        "main landmark rendered: {}",
+        host.inner_html()
+    );
 }
