@@ -19,6 +19,7 @@ pub mod rest;
 pub mod serve_app;
 pub mod server;
 pub mod stack;
+pub mod storage;
 
 pub use error::{Error, Result};
 pub use stack::{Stack, StackInfo, StackOptions};

@@ -47,6 +47,7 @@ pub fn app_router(state: SharedState) -> Router {
     Router::new()
         .nest("/rest/v1", rest::router())
         .merge(crate::realtime::service(&state))
+        .merge(crate::storage::service(&state))
         // Further services are merged here, each under its own prefix.
         .fallback(serve_app::serve)
         .layer(axum::middleware::from_fn(cors::cors))
