@@ -16,6 +16,7 @@ pub mod net_worker;
 pub mod postgres;
 pub mod realtime;
 pub mod rest;
+pub mod scheduler;
 pub mod serve_app;
 pub mod server;
 pub mod stack;

@@ -22,6 +22,7 @@ use crate::keys::{JwtSecret, ProjectKeys, DEFAULT_JWT_SECRET};
 use crate::migrate::{self, DemoLogin};
 use crate::net_worker;
 use crate::postgres::{free_port, Cluster, Durability, PgBinaries};
+use crate::scheduler;
 use crate::server::{app_router, AppState};
 
 /// When to run `sql/seed.sql`.
@@ -372,6 +373,7 @@ fn run_stack(
             db_url: db_url.clone(),
         };
         let worker = tokio::spawn(net_worker::run(state.clone(), shutdown.clone()));
+        let jobs = tokio::spawn(scheduler::run(state.clone(), shutdown.clone()));
         let mut server_shutdown = shutdown.clone();
         let server = axum::serve(listener, app_router(state)).with_graceful_shutdown(async move {
             let _ = server_shutdown.wait_for(|stop| *stop).await;
@@ -387,6 +389,7 @@ fn run_stack(
         // Open websockets may hold the graceful shutdown; do not wait forever.
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
         worker.abort();
+        jobs.abort();
     });
     runtime.shutdown_timeout(Duration::from_secs(2));
     drop(cluster);
