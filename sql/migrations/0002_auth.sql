@@ -649,15 +649,18 @@ comment on function workflow_chat.issue_external_token(text, text, text, integer
     'service_role only: token for a host site''s own user, creating or linking the account by external id.';
 
 -- ===========================================================================
--- Second-line policies: an account sees its own identity rows
+-- Second-line policies: an account sees its own identity rows (its profile
+-- policy, which also covers co-members, is in 0003_access.sql)
 -- ===========================================================================
 
 create policy account_self_read on workflow_chat.account for select to authenticated
     using (id = workflow_chat.token_account_id((select auth.jwt())));
-create policy userprofile_self_read on workflow_chat.userprofile for select to authenticated
-    using (account_id = workflow_chat.token_account_id((select auth.jwt())));
 create policy auth_tokens_self_read on workflow_chat.auth_tokens for select to authenticated
     using (account_id = workflow_chat.token_account_id((select auth.jwt())));
+-- Failed logins against one's own email (the uncorrelated subquery runs once).
+create policy login_attempt_self_read on workflow_chat.login_attempt for select to authenticated
+    using (email = (select a.email from workflow_chat.account a
+                    where a.id = workflow_chat.token_account_id((select auth.jwt()))));
 
 -- ===========================================================================
 -- Grants (everything above starts with no EXECUTE for anyone)

@@ -390,10 +390,13 @@ create policy workflow_member_read on workflow_chat.workflow for select to authe
     using (workflow_chat.claims_role((select auth.jwt()), id) is not null);
 create policy workflow_access_member_read on workflow_chat.workflow_access for select to authenticated
     using (workflow_chat.claims_role((select auth.jwt()), workflow_id) is not null);
-create policy userprofile_comember_read on workflow_chat.userprofile for select to authenticated
-    using (exists (select 1 from workflow_chat.workflow_access wa
-                   where wa.account_id = userprofile.account_id
-                     and workflow_chat.claims_role((select auth.jwt()), wa.workflow_id) is not null));
+-- One policy for both cases (own profile, co-members' profiles): several
+-- permissive policies for one role and action would all run for every row.
+create policy userprofile_visible_read on workflow_chat.userprofile for select to authenticated
+    using (account_id = (select workflow_chat.token_account_id((select auth.jwt())))
+           or exists (select 1 from workflow_chat.workflow_access wa
+                      where wa.account_id = userprofile.account_id
+                        and workflow_chat.claims_role((select auth.jwt()), wa.workflow_id) is not null));
 
 -- ===========================================================================
 -- Grants

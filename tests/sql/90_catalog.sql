@@ -7,12 +7,14 @@
 --   0013      RLS on every table (ours, and any table in an exposed schema)
 --   0003      policies call auth.*() / current_setting() through a subselect
 --   0024      no always-true permissive policy
+--   0006      at most one permissive policy per table, role and action
+--   0008      every table with RLS has at least one policy
 --   0001      every foreign key has a covering index
 --   0009      no duplicate indexes
 begin;
 \ir helpers/caller.psql
 create extension if not exists plpgsql_check;
-select plan(16);
+select plan(18);
 
 -- Our functions: the private schema, and the API in public.
 create temp view our_functions as
@@ -70,6 +72,24 @@ select is_empty($$select policyname from our_policies
                   where permissive = 'PERMISSIVE' and (btrim(coalesce(qual, '')) in ('true', '(true)')
                                                        or btrim(coalesce(with_check, '')) in ('true', '(true)'))$$,
     '0024: no always-true permissive policy');
+-- 0006: permissive policies of one table for the same role and action are
+-- all evaluated for every row; one policy per (table, role, action) instead.
+select is_empty($$
+    select schemaname || '.' || tablename || ' ' || r || ' ' || a
+    from our_policies p
+    cross join unnest(p.roles) r
+    cross join unnest(case when p.cmd = 'ALL' then array['SELECT', 'INSERT', 'UPDATE', 'DELETE'] else array[p.cmd] end) a
+    where p.permissive = 'PERMISSIVE' and p.schemaname = 'workflow_chat'
+    group by schemaname, tablename, r, a
+    having count(*) > 1$$,
+    '0006: no table of ours has two permissive policies for one role and action');
+
+-- 0008
+select is_empty($$select c.oid::regclass from pg_class c
+                  where c.relnamespace = 'workflow_chat'::regnamespace and c.relkind in ('r', 'p') and c.relrowsecurity
+                    and not exists (select 1 from pg_policy p where p.polrelid = c.oid)$$,
+    '0008: every table of ours with RLS has a policy');
+
 select ok((select count(*) from our_policies) >= 16, 'policies exist on our tables, realtime.messages and storage.objects');
 
 -- 0001
