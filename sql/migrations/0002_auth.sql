@@ -150,12 +150,17 @@ language sql
 stable
 set search_path = ''
 as $$
+    -- Only what the gateway itself wrote: X-Real-IP (Supabase's gateway sets
+    -- it to the peer address), else the last X-Forwarded-For hop (appended by
+    -- the nearest proxy). The first hops are whatever the client sent, so
+    -- trusting them would let every failed login claim a new address.
     select left(nullif(btrim(coalesce(
-        split_part(workflow_chat.request_header('x-forwarded-for'), ',', 1),
-        workflow_chat.request_header('x-real-ip'))), ''), 100)
+        nullif(btrim(workflow_chat.request_header('x-real-ip')), ''),
+        (string_to_array(workflow_chat.request_header('x-forwarded-for'), ','))
+            [cardinality(string_to_array(workflow_chat.request_header('x-forwarded-for'), ','))])), ''), 100)
 $$;
 comment on function workflow_chat.client_address() is
-    'The client address as the gateway reports it (first X-Forwarded-For entry, else X-Real-IP).';
+    'The client address as the gateway reports it (X-Real-IP, else the last X-Forwarded-For hop).';
 
 create function workflow_chat.is_uuid(p_text text)
 returns boolean

@@ -4,7 +4,7 @@
 -- service-role token for host sites, and the PT401 message of each bad token.
 begin;
 \ir helpers/caller.psql
-select plan(38);
+select plan(41);
 
 -- Register ---------------------------------------------------------------
 select tests.act_as_anon();
@@ -64,6 +64,26 @@ select 'x' || g || '@example.test', '203.0.113.7' from generate_series(1, 20) g;
 select tests.act_as_anon();
 select throws_ok($$select public.wc_login('ann@example.test', 'correct horse')$$,
                  'PT429', 'too many login attempts', 'throttled after 20 failures from one address');
+select tests.act_as_postgres();
+delete from workflow_chat.login_attempt;
+
+-- The address is the one the gateway vouches for: X-Real-IP, else the last
+-- X-Forwarded-For hop (the client writes the first ones itself).
+select is((select workflow_chat.client_address() from (select set_config('request.headers',
+              '{"x-forwarded-for": "10.9.9.9, 198.51.100.20", "x-real-ip": "198.51.100.21"}', true)) h),
+          '198.51.100.21', 'client address: X-Real-IP first');
+select is((select workflow_chat.client_address() from (select set_config('request.headers',
+              '{"x-forwarded-for": "10.9.9.9, 172.16.0.1 , 198.51.100.20 "}', true)) h),
+          '198.51.100.20', 'client address: else the last X-Forwarded-For hop');
+-- 20 failures from one real address, each claiming another first hop.
+select tests.act_as_anon();
+select count(*) from (
+    select set_config('request.headers', jsonb_build_object(
+               'x-forwarded-for', '192.0.2.' || g || ', 198.51.100.99', 'x-real-ip', '198.51.100.99')::text, true),
+           public.wc_login('spray' || g || '@example.test', 'guess')
+    from generate_series(1, 20) g) x;
+select throws_ok($$select public.wc_login('ann@example.test', 'correct horse')$$,
+                 'PT429', 'too many login attempts', 'a forged first X-Forwarded-For hop does not escape the address limit');
 select tests.act_as_postgres();
 delete from workflow_chat.login_attempt;
 
