@@ -615,6 +615,9 @@ begin
         raise exception using errcode = 'PT401', message = 'authentication required';
     end if;
     v_external_id := workflow_chat.check_text(p_external_id, 'external_id', 1, 200);
+    if btrim(v_external_id) = '' then
+        raise exception using errcode = 'PT400', message = 'invalid argument', detail = 'external_id';
+    end if;
     if p_email is not null then
         v_email := workflow_chat.normalize_email(p_email);
     end if;
@@ -640,7 +643,7 @@ begin
         values (v_external_id, v_email)
         returning * into v_account;
         insert into workflow_chat.userprofile (account_id, display_name)
-        values (v_account.id, coalesce(v_name, left(coalesce(split_part(v_email, '@', 1), v_external_id), 100)));
+        values (v_account.id, coalesce(v_name, btrim(left(btrim(coalesce(split_part(v_email, '@', 1), v_external_id)), 100))));
     elsif v_name is not null then
         update workflow_chat.userprofile set display_name = v_name where account_id = v_account.id;
     end if;

@@ -4,7 +4,7 @@
 -- service-role token for host sites, and the PT401 message of each bad token.
 begin;
 \ir helpers/caller.psql
-select plan(41);
+select plan(43);
 
 -- Register ---------------------------------------------------------------
 select tests.act_as_anon();
@@ -128,6 +128,10 @@ select is(public.wc_issue_token('host-43', 'ann@example.test') -> 'account' ->> 
           'an existing password account is linked by email');
 select throws_ok($$select public.wc_issue_token('host-44', 'ann@example.test')$$, 'PT409', 'email already registered',
                  'an email linked to another external id is a conflict');
+select is(public.wc_issue_token(' host 45 ') -> 'account' ->> 'display_name', 'host 45',
+          'a default display name is derived from a padded external id without a constraint error');
+select throws_ok($$select public.wc_issue_token('   ')$$, 'PT400', 'invalid argument',
+                 'a blank external id is refused with a clear error');
 select tests.act_as('ext');
 select is(public.wc_me() ->> 'display_name', 'Host User', 'the host token works as a user token');
 
