@@ -44,6 +44,23 @@ exception
 end;
 $$;
 
+create function workflow_chat.constant_time_equal(p_a text, p_b text)
+returns boolean
+language sql
+volatile
+set search_path = ''
+as $$
+    -- Comparing text stops at the first differing byte, which would let a
+    -- caller measure how much of a guessed signature is right. The digests
+    -- compared here are keyed with fresh random bytes, so the caller cannot
+    -- steer them and their common prefix says nothing about the inputs.
+    select coalesce(extensions.hmac(convert_to(p_a, 'UTF8'), k.key, 'sha256')
+                    = extensions.hmac(convert_to(p_b, 'UTF8'), k.key, 'sha256'), false)
+    from (select extensions.gen_random_bytes(32) as key) k
+$$;
+comment on function workflow_chat.constant_time_equal(text, text) is
+    'True when two secrets (signatures, password hashes) are equal, in time independent of where they differ; false for null.';
+
 create function workflow_chat.jwt_secret()
 returns text
 language plpgsql
@@ -87,7 +104,7 @@ comment on function workflow_chat.jwt_sign(jsonb) is 'Signs claims as an HS256 J
 create function workflow_chat.jwt_verified_claims(p_token text)
 returns jsonb
 language plpgsql
-stable
+volatile
 set search_path = ''
 as $$
 declare
@@ -110,7 +127,7 @@ begin
     v_expected := workflow_chat.base64url_encode(
         extensions.hmac(convert_to(v_parts[1] || '.' || v_parts[2], 'UTF8'),
                         convert_to(workflow_chat.jwt_secret(), 'UTF8'), 'sha256'));
-    if v_expected <> v_parts[3] then
+    if not workflow_chat.constant_time_equal(v_expected, v_parts[3]) then
         return null;
     end if;
     begin
@@ -444,9 +461,10 @@ begin
 
     select * into v_account from workflow_chat.account a where a.email = v_email;
     -- Hash even for unknown emails so both failures take the same time.
-    v_ok := extensions.crypt(p_password, coalesce(v_account.password_hash,
-                '$2a$10$0000000000000000000000000000000000000000000000000000.'))
-            = v_account.password_hash;
+    v_ok := workflow_chat.constant_time_equal(
+                extensions.crypt(p_password, coalesce(v_account.password_hash,
+                    '$2a$10$0000000000000000000000000000000000000000000000000000.')),
+                v_account.password_hash);
     if not coalesce(v_ok, false) or v_account.disabled_at is not null then
         delete from workflow_chat.login_attempt l
         where l.email = v_email and l.attempted_at < now() - interval '1 day';
@@ -676,6 +694,7 @@ create policy login_attempt_self_read on workflow_chat.login_attempt for select 
 
 revoke all on function workflow_chat.base64url_encode(bytea) from public;
 revoke all on function workflow_chat.base64url_decode(text) from public;
+revoke all on function workflow_chat.constant_time_equal(text, text) from public;
 revoke all on function workflow_chat.jwt_secret() from public;
 revoke all on function workflow_chat.jwt_sign(jsonb) from public;
 revoke all on function workflow_chat.jwt_verified_claims(text) from public;

@@ -4,7 +4,7 @@
 -- service-role token for host sites, and the PT401 message of each bad token.
 begin;
 \ir helpers/caller.psql
-select plan(43);
+select plan(47);
 
 -- Register ---------------------------------------------------------------
 select tests.act_as_anon();
@@ -36,6 +36,18 @@ select is((tests.claims_of(tests.token('ann')) ->> 'exp')::bigint - (tests.claim
           3600::bigint, 'tokens live one hour');
 select is((select count(*)::int from workflow_chat.auth_tokens where jti = tests.jti('ann') and origin = 'password'
            and user_agent = 'pgtap' and address = '203.0.113.7'), 1, 'the token is recorded with user agent and address');
+
+-- Secrets are compared in constant time: the comparison runs on digests
+-- keyed with fresh random bytes, so where two values first differ does not
+-- show in the time it takes.
+select ok(workflow_chat.constant_time_equal('same value', 'same value'), 'constant_time_equal: equal values');
+select ok(not workflow_chat.constant_time_equal('same value', 'same valuf'), 'constant_time_equal: a difference in the last byte');
+select ok(not workflow_chat.constant_time_equal('same value', null), 'constant_time_equal: null is never equal');
+select is_empty($$select p.oid::regprocedure from pg_proc p
+                  where p.oid in ('workflow_chat.jwt_verified_claims(text)'::regprocedure,
+                                  'workflow_chat.login(text, text)'::regprocedure)
+                    and p.prosrc not like '%workflow_chat.constant_time_equal(%'$$,
+                'the JWT signature check and the password check compare through constant_time_equal');
 
 -- Login -------------------------------------------------------------------
 select tests.act_as_anon();
