@@ -199,6 +199,92 @@ begin
 end;
 $$;
 
+-- ===========================================================================
+-- Webhook addresses
+-- ===========================================================================
+
+create function workflow_chat.webhook_url_allowed(p_url text)
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_authority text;
+    v_host text;
+    v_labels text[];
+    v_address inet;
+begin
+    -- Webhooks are posted by the database server, so an admin (which any
+    -- account becomes by creating a workflow) must not be able to aim them at
+    -- the server's own network and read the outcome in the delivery log.
+    -- Hosts are refused when they are, or could be read by an HTTP client as,
+    -- loopback, private, link-local or otherwise non-public addresses. Names
+    -- that resolve to such addresses cannot be seen from here.
+    if p_url is null or char_length(p_url) > 2000 or p_url !~ '^https?://[^[:space:][:cntrl:]\\]+$' then
+        return false;
+    end if;
+    v_authority := substring(p_url from '^https?://([^/?#]*)');
+    if v_authority = '' or position('@' in v_authority) > 0 then
+        return false;  -- user info lets "trusted.host@other.host" look like trusted.host
+    end if;
+    if left(v_authority, 1) = '[' then
+        v_host := substring(v_authority from '^\[([0-9A-Fa-f:.]+)\](:[0-9]{1,5})?$');
+        if v_host is null then
+            return false;  -- zone ids and anything else unusual
+        end if;
+        begin
+            v_address := v_host::inet;
+        exception
+            when others then
+                return false;
+        end;
+        if family(v_address) <> 6 then
+            return false;
+        end if;
+    else
+        v_host := lower(substring(v_authority from '^([^:]+)(:[0-9]{1,5})?$'));
+        if v_host is null then
+            return false;
+        end if;
+        v_host := regexp_replace(v_host, '\.$', '');
+        v_labels := string_to_array(v_host, '.');
+        if v_labels[cardinality(v_labels)] ~ '^(0x[0-9a-f]*|[0-9]+)$' then
+            -- A host ending in a number is an IPv4 address to URL parsers,
+            -- including shorthand such as 127.1, 2130706433 or 0x7f.1: only
+            -- the plain dotted quad is accepted, and then checked below.
+            if v_host !~ '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$' then
+                return false;
+            end if;
+            v_address := v_host::inet;
+        elsif v_host !~ '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' then
+            return false;  -- not a plain DNS name (international names go in punycode)
+        end if;
+    end if;
+
+    -- A deployment whose endpoints are local (devstack) turns this on.
+    if coalesce(current_setting('workflow_chat.webhook_allow_private', true), '') = 'on' then
+        return true;
+    end if;
+    if v_address is null then
+        return v_host <> 'localhost' and v_host !~ '\.(localhost|local|internal)$';
+    end if;
+    return not v_address <<= any (array[
+        -- IPv4: this network, private, shared (CGNAT), loopback, link-local,
+        -- IETF protocol, documentation, 6to4 relay, benchmarking, multicast, reserved
+        '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+        '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
+        '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+        -- IPv6: unspecified, loopback and IPv4-compatible, IPv4-mapped, NAT64,
+        -- discard, documentation, unique local, site-local, link-local, multicast
+        '::/96', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001:db8::/32',
+        'fc00::/7', 'fec0::/10', 'fe80::/10', 'ff00::/8']::inet[]);
+end;
+$$;
+comment on function workflow_chat.webhook_url_allowed(text) is
+    'True for an http(s) URL whose host is a public DNS name or address; private hosts only when the setting '
+    'workflow_chat.webhook_allow_private is on.';
+
 create function workflow_chat.set_webhook(p_workflow_id uuid, p_url text, p_secret text)
 returns jsonb
 language plpgsql
@@ -217,7 +303,7 @@ begin
         where id = p_workflow_id returning * into v_workflow;
         return workflow_chat.workflow_json(v_workflow, v_role);
     end if;
-    if char_length(p_url) > 2000 or p_url !~ '^https?://[^[:space:]]+$' then
+    if not workflow_chat.webhook_url_allowed(p_url) then
         raise exception using errcode = 'PT400', message = 'invalid url', detail = 'url';
     end if;
     if p_secret is null and v_workflow.webhook_secret is null then
@@ -412,6 +498,7 @@ revoke all on function workflow_chat.create_workflow(text, text) from public;
 revoke all on function workflow_chat.list_workflows() from public;
 revoke all on function workflow_chat.get_workflow(uuid) from public;
 revoke all on function workflow_chat.update_workflow(uuid, text, text) from public;
+revoke all on function workflow_chat.webhook_url_allowed(text) from public;
 revoke all on function workflow_chat.set_webhook(uuid, text, text) from public;
 revoke all on function workflow_chat.delete_workflow(uuid) from public;
 revoke all on function workflow_chat.list_members(uuid) from public;

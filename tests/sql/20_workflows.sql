@@ -3,7 +3,7 @@
 -- everything, anyone may leave, the last owner stays).
 begin;
 \ir helpers/caller.psql
-select plan(20);
+select plan(23);
 
 select tests.new_account('olga'), tests.new_account('adam'), tests.new_account('mia'), tests.new_account('vic');
 create temp table fx (workflow uuid) on commit drop;
@@ -35,6 +35,37 @@ select is((public.wc_set_webhook((select workflow from fx), 'https://hooks.examp
           'https://hooks.example.test/a', 'admin sets the webhook and sees its url');
 select throws_ok(format($$select public.wc_set_webhook(%L, 'ftp://x', 'sixteen-chars-secret')$$, (select workflow from fx)),
                  'PT400', 'invalid url', 'non-http webhook url refused');
+
+-- Webhooks are posted by the database server: no address on its own network.
+set local workflow_chat.webhook_allow_private = 'off';
+select is((select array_agg(u order by u) from unnest(array[
+               'http://localhost/x', 'http://LocalHost./x', 'http://a.localhost/x', 'http://127.0.0.1:8080/x',
+               'http://127.1/x', 'http://2130706433/x', 'http://0x7f000001/x', 'http://0177.0.0.1/x',
+               'http://10.1.2.3/x', 'http://172.20.0.1/x', 'http://192.168.1.1/x', 'http://100.64.0.1/x',
+               'http://169.254.169.254/latest/meta-data', 'http://0.0.0.0/x', 'https://metadata.google.internal/x',
+               'http://printer.local/x', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://[fd00::1]/x',
+               'http://[fe80::1%25eth0]/x', 'http://hooks.example.test@127.0.0.1/x', 'http://user:pw@hooks.example.test/x',
+               'http://hooks.example.test\@127.0.0.1/x', 'http://hooks.example.test:99999999/x', 'http://exa_mple.test/x']) u
+           where tests.outcome(format('select public.wc_set_webhook(%L, %L, %L)', (select workflow from fx), u,
+                                      'sixteen-chars-secret')) = 'PT400'),
+          (select array_agg(u order by u) from unnest(array[
+               'http://localhost/x', 'http://LocalHost./x', 'http://a.localhost/x', 'http://127.0.0.1:8080/x',
+               'http://127.1/x', 'http://2130706433/x', 'http://0x7f000001/x', 'http://0177.0.0.1/x',
+               'http://10.1.2.3/x', 'http://172.20.0.1/x', 'http://192.168.1.1/x', 'http://100.64.0.1/x',
+               'http://169.254.169.254/latest/meta-data', 'http://0.0.0.0/x', 'https://metadata.google.internal/x',
+               'http://printer.local/x', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://[fd00::1]/x',
+               'http://[fe80::1%25eth0]/x', 'http://hooks.example.test@127.0.0.1/x', 'http://user:pw@hooks.example.test/x',
+               'http://hooks.example.test\@127.0.0.1/x', 'http://hooks.example.test:99999999/x', 'http://exa_mple.test/x']) u),
+          'loopback, private, link-local, metadata and disguised addresses are refused as webhook urls');
+select is((select count(*)::int from unnest(array[
+               'https://hooks.example.test/a', 'https://hooks.example.test:8443/in?x=1#f', 'http://93.184.216.34/hook',
+               'https://[2606:4700:4700::1111]/hook', 'https://deadbeef.cafe/hook', 'https://HOOKS.Example.TEST./a']) u
+           where tests.outcome(format('select public.wc_set_webhook(%L, %L, %L)', (select workflow from fx), u,
+                                      'sixteen-chars-secret')) = 'OK'), 6,
+          'public names and addresses are accepted');
+set local workflow_chat.webhook_allow_private = 'on';
+select is(public.wc_set_webhook((select workflow from fx), 'http://127.0.0.1:8080/hook') ->> 'webhook_url',
+          'http://127.0.0.1:8080/hook', 'a deployment that turns on workflow_chat.webhook_allow_private may use local endpoints');
 
 select tests.act_as('mia');
 select is(public.wc_get_workflow((select workflow from fx)) -> 'webhook_url', 'null'::jsonb, 'members do not see the webhook url');
