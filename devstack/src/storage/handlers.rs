@@ -99,6 +99,17 @@ pub async fn dispatch(storage: &Storage, request: Request) -> Response<Body> {
         query: parse_query(parts.uri.query().unwrap_or("")),
         operation: route.operation(),
     };
+    // A refused upload leaves part of its body unread; reading the rest in
+    // the background lets the client finish sending and see the answer.
+    let uploading = matches!(
+        route,
+        Route::Upload { .. } | Route::Update { .. } | Route::UploadSigned { .. }
+    );
+    let body = if uploading {
+        upload::drain_after_use(body, storage.config.file_size_limit + (1 << 20))
+    } else {
+        body
+    };
     let result = match route {
         Route::Upload { bucket, key } => {
             let upsert = ctx

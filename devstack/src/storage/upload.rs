@@ -176,6 +176,46 @@ async fn read_field(mut field: multer::Field<'_>, cap: usize) -> StorageResult<S
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// How long a refused upload's remaining body is read before the
+/// connection is given up.
+pub const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Hands `body` on through a small queue; once the receiving side is gone
+/// (the upload finished or was refused), the rest of the body is read and
+/// discarded, up to `limit` bytes and [`DRAIN_TIMEOUT`]. Without this a
+/// client still sending a refused body gets a broken connection instead of
+/// the error.
+pub fn drain_after_use(body: Body, limit: u64) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, axum::Error>>(8);
+    tokio::spawn(async move {
+        let mut stream = body.into_data_stream();
+        // Forward while someone listens.
+        loop {
+            match stream.next().await {
+                Some(chunk) => {
+                    if tx.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                None => return,
+            }
+        }
+        let drain = async {
+            let mut drained = 0u64;
+            while let Some(Ok(chunk)) = stream.next().await {
+                drained += chunk.len() as u64;
+                if drained > limit {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }))
+}
+
 /// Streams the file into `writer`, stopping at the limit.
 pub async fn stream_into(body: FileBody, writer: &mut BlobWriter) -> StorageResult<()> {
     match body {
