@@ -5,7 +5,7 @@
 -- removed, and the admin-only delivery log.
 begin;
 \ir helpers/caller.psql
-select plan(21);
+select plan(23);
 
 select tests.new_account('olga'), tests.new_account('mia');
 create temp table fx (k text primary key, v text);
@@ -91,15 +91,44 @@ select throws_ok(format($$select public.wc_list_webhook_deliveries(%L)$$, pg_tem
 select tests.act_as('olga');
 select is(jsonb_array_length(public.wc_list_webhook_deliveries(pg_temp.fx('wf')::uuid)), 2, 'admins read the log');
 
+-- Each workflow signs with its own secret, and no function gives it back.
+select tests.act_as('olga');
+insert into fx select 'wf2', public.wc_create_workflow('Other hooks') ->> 'id';
+insert into fx select 'set2', public.wc_set_webhook(pg_temp.fx('wf2')::uuid, 'https://other.example.test/in',
+                                                     'second-secret-0123456789')::text;
+insert into fx select 's2', public.wc_create_session(pg_temp.fx('wf2')::uuid, 'Elsewhere') ->> 'id';
+select tests.act_as_postgres();
+select is((select q.headers ->> 'X-Workflow-Chat-Signature'
+           from workflow_chat.webhook_delivery d join net.http_request_queue q on q.id = d.last_request_id
+           where d.workflow_id = pg_temp.fx('wf2')::uuid),
+          (select 'sha256=' || encode(extensions.hmac(q.body, convert_to('second-secret-0123456789', 'UTF8'), 'sha256'), 'hex')
+           from workflow_chat.webhook_delivery d join net.http_request_queue q on q.id = d.last_request_id
+           where d.workflow_id = pg_temp.fx('wf2')::uuid),
+          'a second workflow''s deliveries are signed with its own secret');
+select tests.act_as('olga');
+select is((select count(*)::int from unnest(array[
+               pg_temp.fx('set2'),
+               public.wc_get_workflow(pg_temp.fx('wf')::uuid)::text,
+               public.wc_get_workflow(pg_temp.fx('wf2')::uuid)::text,
+               public.wc_list_workflows()::text,
+               public.wc_update_workflow(pg_temp.fx('wf')::uuid, 'Hooks')::text,
+               public.wc_list_webhook_deliveries(pg_temp.fx('wf')::uuid)::text,
+               public.wc_list_webhook_deliveries(pg_temp.fx('wf2')::uuid)::text,
+               (select string_agg(payload::text, ' ') from realtime.messages),
+               (select string_agg(convert_from(body, 'UTF8'), ' ') from net.http_request_queue)]) out
+           where position('whsec-0123456789abcdef' in out) > 0 or position('second-secret-0123456789' in out) > 0), 0,
+          'no result, delivery log, realtime payload or webhook body contains a secret, even for the owner');
+
 -- Removing the webhook cancels what is pending.
 select tests.act_as_postgres();
 update workflow_chat.webhook_delivery set status = 'pending', next_attempt_at = now() - interval '1 second'
-where event = 'session.created';
+where event = 'session.created' and workflow_id = pg_temp.fx('wf')::uuid;
 select tests.act_as('olga');
 select public.wc_set_webhook(pg_temp.fx('wf')::uuid, null);
 select tests.act_as_postgres();
 select workflow_chat.process_webhook_deliveries();
-select is((select status::text from workflow_chat.webhook_delivery where event = 'session.created'), 'cancelled',
+select is((select status::text from workflow_chat.webhook_delivery
+           where event = 'session.created' and workflow_id = pg_temp.fx('wf')::uuid), 'cancelled',
           'pending deliveries are cancelled when the webhook is removed');
 
 select * from finish();

@@ -10,7 +10,7 @@
 begin;
 \ir helpers/caller.psql
 create extension if not exists dblink with schema extensions;
-select plan(5);
+select plan(9);
 
 create temp table conn as
 select format('dbname=%s user=postgres host=%s port=%s', current_database(),
@@ -89,6 +89,38 @@ select is((select array_agg(seq order by n) from heard), (select array_agg(g::bi
           'commit order equals seq order');
 
 select diag((select count(*) from (select author_id, lag(author_id) over (order by seq) prev from workflow_chat.chat_message where session_id = (select v #>> '{}' from fx where k = 'session')::uuid) x where author_id <> prev) || ' author switches along seq');
+
+-- Idempotent send under a race: connection A sends client_id X and holds its
+-- transaction open; connection B retries the same client_id meanwhile (as a
+-- client whose first request timed out would). B must wait for A and then
+-- return A's message instead of inserting a second one.
+create temp table race as select gen_random_uuid() as client_id;
+select dblink_connect(c, (select dsn from conn)) from unnest(array['race_a', 'race_b']) c;
+select dblink_exec('race_a', 'begin');
+select count(*) from dblink('race_a', format($q$select set_config('request.jwt.claims', %L, true),
+                                                     set_config('role', 'authenticated', true)$q$,
+                                            tests.claims_of((select v from fx where k = 'sender1') ->> 'access_token')))
+                     as r(claims text, role text);
+select count(*) from dblink('race_a', format($q$select public.wc_send_message(%L, %L, 'text', 'first try')::text$q$,
+                                            (select v #>> '{}' from fx where k = 'session'), (select client_id from race)))
+                     as r(message text);
+select dblink_send_query('race_b', pg_temp.as_holder((select v from fx where k = 'sender1'), format($s$
+    perform public.wc_send_message(%L, %L, 'text', 'retry');
+    $s$, (select v #>> '{}' from fx where k = 'session'), (select client_id from race))));
+select pg_sleep(0.3);
+select is(dblink_is_busy('race_b'), 1, 'the retry waits for the first send''s transaction');
+select dblink_exec('race_a', 'commit');
+select count(*) from dblink_get_result('race_b') as r(x text);
+select is((select array_agg(body) from workflow_chat.chat_message
+           where session_id = (select v #>> '{}' from fx where k = 'session')::uuid
+             and client_id = (select client_id from race)), array['first try'],
+          'one message for the client_id, the first one');
+select is((select last_seq from workflow_chat.chat_session where id = (select v #>> '{}' from fx where k = 'session')::uuid),
+          101::bigint, 'the retry assigned no seq');
+select is((select count(*)::int from realtime.messages
+           where topic = 'chat:' || (select v #>> '{}' from fx where k = 'session') and event = 'message_created'
+             and payload ->> 'client_id' = (select client_id from race)::text), 1,
+          'and published it once');
 
 -- Clean up what was committed.
 select dblink_exec('setup', format($$delete from workflow_chat.workflow where id = %L$$,
