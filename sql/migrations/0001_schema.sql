@@ -64,8 +64,12 @@ as $$
        and jsonb_typeof(p_attachment -> 'file_name') = 'string'
        and char_length(p_attachment ->> 'file_name') between 1 and 255
        and position('/' in p_attachment ->> 'file_name') = 0
+       -- No control characters, and no bidirectional marks or overrides,
+       -- which can make "gnp.exe" display as "exe.png".
+       and (p_attachment ->> 'file_name') !~ '[\u0001-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]'
        and jsonb_typeof(p_attachment -> 'mime_type') = 'string'
        and (p_attachment ->> 'mime_type') ~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*( *;.*)?$'
+       and (p_attachment ->> 'mime_type') !~ '[\u0001-\u001F\u007F-\u009F]'
        and char_length(p_attachment ->> 'mime_type') <= 200
        and jsonb_typeof(p_attachment -> 'size_bytes') = 'number'
        and (p_attachment ->> 'size_bytes') ~ '^[0-9]+$'

@@ -5,7 +5,7 @@
 -- and returned unchanged (or refused with a clear error).
 begin;
 \ir helpers/caller.psql
-select plan(47);
+select plan(50);
 
 select tests.new_account('olga'), tests.new_account('mia'), tests.new_account('vic');
 create temp table fx (k text primary key, v uuid);
@@ -63,6 +63,25 @@ select throws_ok(format($$select public.wc_send_message(%L, gen_random_uuid(), '
             jsonb_build_object('path', pg_temp.fx('wf') || '/' || pg_temp.fx('s1') || '/' || gen_random_uuid() || '/a.svg',
                                'file_name', 'a.svg', 'mime_type', 'image/svg+xml', 'size_bytes', 10)),
                  'PT400', 'invalid attachment', 'MIME type outside the allow-list refused');
+-- File names and MIME types are shown to others and end up in headers and
+-- download names: control characters and bidirectional overrides (which
+-- make "gnp.exe" read as "exe.png") are refused there.
+select is((select count(*)::int from unnest(array[E'report\n.pdf', E'a\rb.pdf', E'tab\there.pdf',
+                                                   E'invoice\u202Egnp.exe', E'x\u2066y.pdf', E'nul\u0001.pdf']) f
+           where tests.outcome(format($$select public.wc_send_message(%L, gen_random_uuid(), 'file', null, %L)$$,
+                   pg_temp.fx('s1'), jsonb_build_object('path', pg_temp.fx('wf') || '/' || pg_temp.fx('s1') || '/'
+                                                                 || gen_random_uuid() || '/upload.bin',
+                                                        'file_name', f, 'mime_type', 'application/pdf', 'size_bytes', 10)))
+                 = 'PT400'), 6, 'file names with control or bidi override characters are refused');
+select throws_ok(format($$select public.wc_send_message(%L, gen_random_uuid(), 'audio', null, %L)$$, pg_temp.fx('s1'),
+            jsonb_build_object('path', pg_temp.fx('wf') || '/' || pg_temp.fx('s1') || '/' || gen_random_uuid() || '/a.webm',
+                               'file_name', 'a.webm', 'mime_type', E'audio/webm;\r\nX-Injected: 1', 'size_bytes', 10,
+                               'duration_ms', 5)),
+                 'PT400', 'invalid attachment', 'a MIME type with a line break is refused');
+select is(public.wc_send_message(pg_temp.fx('s1'), gen_random_uuid(), 'file', null,
+            jsonb_build_object('path', pg_temp.fx('wf') || '/' || pg_temp.fx('s1') || '/' || gen_random_uuid() || '/f.pdf',
+                               'file_name', 'Ünïcödé 文件 (2) — final.pdf', 'mime_type', 'application/pdf', 'size_bytes', 10))
+          -> 'attachment' ->> 'file_name', 'Ünïcödé 文件 (2) — final.pdf', 'ordinary Unicode file names are kept');
 select throws_ok(format($$select public.wc_send_message(%L, gen_random_uuid(), 'sticker', 'x')$$, pg_temp.fx('s1')),
                  'PT400', 'invalid kind', 'unknown kind refused');
 select throws_ok(format($$select public.wc_send_message(%L, gen_random_uuid(), 'text', '   ')$$, pg_temp.fx('s1')),
