@@ -6,7 +6,10 @@
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod i18n;
+pub mod routes;
 pub mod supabase;
+pub mod views;
 
 pub use app::App;
 
