@@ -29,7 +29,7 @@ layer "clippy (wasm)"          cargo clippy -p workflow-chat --target wasm32-unk
 layer "unit and integration"   cargo test --workspace --quiet
 layer "SQL (pgTAP)"            devstack exec -- pg_prove --ext .sql tests/sql/
 layer "supabase-js conformance" conformance
-layer "wasm in Chromium"       devstack exec --seed -- cargo test -p workflow-chat --target wasm32-unknown-unknown --tests --quiet
+layer "wasm in Chromium"       devstack exec --seed -- cargo test -p workflow-chat --target wasm32-unknown-unknown --test 'web_*' --test 'client_*'
 layer "app build"              build_app
 layer "end to end in Chromium" devstack exec --seed -- node --test --test-concurrency=1 tests/e2e/
 
