@@ -1,15 +1,24 @@
 //! The chat's realtime topics and the broadcast events they carry
 //! (`docs/api.md`, "Realtime events").
 //!
+//! A session has two channels. `chat:<session>` carries the server's events
+//! and presence: clients may only track presence there, so its broadcasts
+//! all come from the database. `typing:<session>` carries the clients'
+//! typing broadcasts, which are kept off the chat topic because Realtime
+//! authorizes broadcasts per topic, not per event name.
+//!
 //! ```
 //! use serde_json::json;
 //! use uuid::Uuid;
-//! use workflow_chat::chat::events::{chat_topic, ChatEvent};
+//! use workflow_chat::chat::events::{chat_topic, typing_topic, ChatEvent, Typing, TYPING_EVENT};
 //!
 //! let session = Uuid::nil();
 //! assert_eq!(chat_topic(session), "chat:00000000-0000-0000-0000-000000000000");
-//! let typing = ChatEvent::parse("typing", &json!({"account_id": session, "display_name": "Ada", "typing": true}));
-//! assert!(matches!(typing, Ok(ChatEvent::Typing(t)) if t.typing));
+//! assert_eq!(typing_topic(session), "typing:00000000-0000-0000-0000-000000000000");
+//! let typing = Typing::parse(TYPING_EVENT, &json!({"account_id": session, "typing": true}));
+//! assert!(matches!(typing, Ok(t) if t.typing));
+//! // Typing is not a chat-topic event.
+//! assert!(ChatEvent::parse(TYPING_EVENT, &json!({"account_id": session, "typing": true})).is_err());
 //! ```
 
 use std::fmt;
@@ -26,15 +35,27 @@ pub fn chat_topic(session_id: Uuid) -> String {
     format!("chat:{session_id}")
 }
 
+/// Topic of a session's typing channel.
+pub fn typing_topic(session_id: Uuid) -> String {
+    format!("typing:{session_id}")
+}
+
 /// Topic of a workflow's channel.
 pub fn workflow_topic(workflow_id: Uuid) -> String {
     format!("workflow:{workflow_id}")
 }
 
-/// How to join a session's channel: private, with presence keyed by the
-/// account id.
+/// How to join a session's channel (server events and presence): private,
+/// with presence keyed by the account id.
 pub fn chat_channel(session_id: Uuid, account_id: Uuid) -> ChannelConfig {
     ChannelConfig::private(chat_topic(session_id)).with_presence_key(account_id.to_string())
+}
+
+/// How to join a session's typing channel: private, broadcasts only.
+/// Viewers may join it to see who types; members may also send
+/// [`TYPING_EVENT`] there.
+pub fn typing_channel(session_id: Uuid) -> ChannelConfig {
+    ChannelConfig::private(typing_topic(session_id))
 }
 
 /// How to join a workflow's channel.
@@ -42,18 +63,30 @@ pub fn workflow_channel(workflow_id: Uuid) -> ChannelConfig {
     ChannelConfig::private(workflow_topic(workflow_id))
 }
 
-/// Name of the client typing broadcast.
+/// Name of the client typing broadcast on `typing:<session>`.
 pub const TYPING_EVENT: &str = "typing";
 
-/// A typing broadcast.
+/// A typing broadcast. Realtime does not say who sent a broadcast, so
+/// `account_id` is the sender's claim: receivers only believe it for an
+/// account present on the session's chat channel (see
+/// [`TypingIndicators`](super::presence::TypingIndicators)) and take the
+/// name from there, never from the payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Typing {
-    /// Who.
+    /// Who says they are typing.
     pub account_id: Uuid,
-    /// Their name.
-    pub display_name: String,
     /// Started (true) or stopped (false).
     pub typing: bool,
+}
+
+impl Typing {
+    /// Reads a broadcast received on a session's typing channel.
+    pub fn parse(event: &str, value: &Value) -> Result<Typing, EventError> {
+        match event {
+            TYPING_EVENT => payload(event, value),
+            other => Err(EventError::Unknown(other.to_owned())),
+        }
+    }
 }
 
 /// What this client tracks as presence on a session's channel.
@@ -80,8 +113,6 @@ pub enum ChatEvent {
     ReadUpdated(ReadState),
     /// The session was renamed, changed or (un)archived.
     SessionUpdated(Session),
-    /// Someone started or stopped typing.
-    Typing(Typing),
 }
 
 /// An event on `workflow:<workflow id>`.
@@ -134,7 +165,6 @@ impl ChatEvent {
             "message_deleted" => ChatEvent::MessageDeleted(payload(event, value)?),
             "read_updated" => ChatEvent::ReadUpdated(payload(event, value)?),
             "session_updated" => ChatEvent::SessionUpdated(payload(event, value)?),
-            TYPING_EVENT => ChatEvent::Typing(payload(event, value)?),
             other => return Err(EventError::Unknown(other.to_owned())),
         })
     }
@@ -220,5 +250,38 @@ mod tests {
             workflow_channel(uuid(3)).topic,
             format!("workflow:{}", uuid(3))
         );
+        let t = typing_channel(uuid(1));
+        assert!(t.private);
+        assert_eq!(t.presence_key, None, "the typing topic has no presence");
+        assert_eq!(t.full_topic(), format!("realtime:typing:{}", uuid(1)));
+    }
+
+    #[test]
+    fn typing_is_its_own_topic_and_carries_no_name() {
+        let sent = Typing {
+            account_id: uuid(5),
+            typing: true,
+        };
+        assert_eq!(
+            serde_json::to_value(&sent).unwrap(),
+            json!({"account_id": uuid(5), "typing": true})
+        );
+        // A name in the payload (older clients, or a forger) is ignored.
+        let with_name = json!({"account_id": uuid(5), "display_name": "Admin", "typing": true});
+        assert_eq!(Typing::parse(TYPING_EVENT, &with_name), Ok(sent));
+        assert_eq!(
+            ChatEvent::parse(TYPING_EVENT, &with_name),
+            Err(EventError::Unknown("typing".into())),
+            "the chat topic carries no typing"
+        );
+        assert_eq!(
+            Typing::parse("message_created", &message_json(1, uuid(9), "x")),
+            Err(EventError::Unknown("message_created".into())),
+            "server events are not read from the typing topic"
+        );
+        assert!(matches!(
+            Typing::parse(TYPING_EVENT, &json!({"typing": true})),
+            Err(EventError::Payload { .. })
+        ));
     }
 }

@@ -1,21 +1,29 @@
 //! Who is in a session and who is typing.
 //!
-//! Online users come from the channel's presence list (one entry per
+//! Online users come from the chat channel's presence list (one entry per
 //! account, however many tabs it has open). Typing is an ephemeral
-//! broadcast: an indicator expires on its own if the "stopped" message is
-//! lost, and a client announces typing at most once per
-//! [`TYPING_RESEND`] while the user keeps typing.
+//! broadcast on the session's typing channel: an indicator expires on its
+//! own if the "stopped" message is lost, and a client announces typing at
+//! most once per [`TYPING_RESEND`] while the user keeps typing.
+//!
+//! A typing broadcast names its sender only by the account id it claims, so
+//! indicators are kept only for accounts present on the chat channel, and
+//! named as their presence says. A member can still make another present
+//! account appear to type; nothing more (`docs/api.md`, "Realtime events").
 //!
 //! ```
 //! use uuid::Uuid;
-//! use workflow_chat::chat::events::Typing;
+//! use workflow_chat::chat::events::{PresenceInfo, Typing};
 //! use workflow_chat::chat::presence::{TypingIndicators, TypingThrottle};
 //! use workflow_chat::supabase::time::Millis;
 //!
 //! let me = Uuid::from_u128(1);
 //! let ada = Uuid::from_u128(2);
 //! let mut typing = TypingIndicators::new(me);
-//! typing.apply(&Typing { account_id: ada, display_name: "Ada".into(), typing: true }, Millis(0));
+//! typing.apply(&Typing { account_id: ada, typing: true }, Millis(0));
+//! assert!(typing.names(Millis(0)).is_empty()); // not present: not believed
+//! typing.set_present(&[PresenceInfo { account_id: ada, display_name: "Ada".into(), online_at: "t".into() }]);
+//! typing.apply(&Typing { account_id: ada, typing: true }, Millis(0));
 //! assert_eq!(typing.names(Millis(1_000)), vec!["Ada"]);
 //! assert!(typing.names(Millis(10_000)).is_empty()); // expired
 //!
@@ -41,15 +49,17 @@ pub const TYPING_RESEND: Duration = Duration::from_secs(3);
 pub const TYPING_IDLE: Duration = Duration::from_secs(4);
 
 /// Accounts present on a channel, one entry each, ordered by name.
-/// Entries whose tracked state does not have the documented shape are
-/// skipped.
+/// States that do not have the documented shape, or whose `account_id` is
+/// not the presence key they were tracked under, are skipped.
 pub fn online(presence: &Presence) -> Vec<PresenceInfo> {
     let mut people: Vec<PresenceInfo> = presence
         .entries()
-        .values()
-        .filter_map(|metas| {
+        .iter()
+        .filter_map(|(key, metas)| {
             metas.iter().find_map(|m| {
-                serde_json::from_value(serde_json::Value::Object(m.state.clone())).ok()
+                serde_json::from_value::<PresenceInfo>(serde_json::Value::Object(m.state.clone()))
+                    .ok()
+                    .filter(|info| info.account_id.to_string() == *key)
             })
         })
         .collect();
@@ -62,11 +72,13 @@ pub fn online(presence: &Presence) -> Vec<PresenceInfo> {
     people
 }
 
-/// Others' typing indicators with expiry.
+/// Others' typing indicators with expiry, believed only for accounts
+/// present on the session's chat channel.
 #[derive(Clone, Debug)]
 pub struct TypingIndicators {
     me: Uuid,
-    typing: BTreeMap<Uuid, (String, Millis)>,
+    present: BTreeMap<Uuid, String>,
+    typing: BTreeMap<Uuid, Millis>,
 }
 
 impl TypingIndicators {
@@ -74,20 +86,30 @@ impl TypingIndicators {
     pub fn new(me: Uuid) -> Self {
         Self {
             me,
+            present: BTreeMap::new(),
             typing: BTreeMap::new(),
         }
     }
 
-    /// Takes a typing broadcast received at `now`.
+    /// Who is present now (from [`online`]), after every presence change:
+    /// indicators of those who left go, and names come from here.
+    pub fn set_present(&mut self, people: &[PresenceInfo]) {
+        self.present = people
+            .iter()
+            .map(|p| (p.account_id, p.display_name.clone()))
+            .collect();
+        let present = &self.present;
+        self.typing.retain(|id, _| present.contains_key(id));
+    }
+
+    /// Takes a typing broadcast received at `now`. Ignored for this
+    /// client's own account and for accounts not present.
     pub fn apply(&mut self, event: &Typing, now: Millis) {
-        if event.account_id == self.me {
+        if event.account_id == self.me || !self.present.contains_key(&event.account_id) {
             return;
         }
         if event.typing {
-            self.typing.insert(
-                event.account_id,
-                (event.display_name.clone(), now + TYPING_TTL),
-            );
+            self.typing.insert(event.account_id, now + TYPING_TTL);
         } else {
             self.typing.remove(&event.account_id);
         }
@@ -102,9 +124,9 @@ impl TypingIndicators {
     pub fn names(&self, now: Millis) -> Vec<&str> {
         let mut names: Vec<&str> = self
             .typing
-            .values()
-            .filter(|(_, until)| now < *until)
-            .map(|(name, _)| name.as_str())
+            .iter()
+            .filter(|(_, until)| now < **until)
+            .filter_map(|(id, _)| self.present.get(id).map(String::as_str))
             .collect();
         names.sort_unstable();
         names
@@ -112,12 +134,12 @@ impl TypingIndicators {
 
     /// Forgets expired indicators.
     pub fn prune(&mut self, now: Millis) {
-        self.typing.retain(|_, (_, until)| now < *until);
+        self.typing.retain(|_, until| now < *until);
     }
 
     /// When the next indicator expires (to re-render then).
     pub fn next_expiry(&self) -> Option<Millis> {
-        self.typing.values().map(|(_, until)| *until).min()
+        self.typing.values().min().copied()
     }
 }
 
@@ -171,20 +193,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn typing(id: u128, name: &str, on: bool) -> Typing {
+    fn typing(id: u128, on: bool) -> Typing {
         Typing {
             account_id: Uuid::from_u128(id),
-            display_name: name.into(),
             typing: on,
+        }
+    }
+
+    fn person(id: u128, name: &str) -> PresenceInfo {
+        PresenceInfo {
+            account_id: Uuid::from_u128(id),
+            display_name: name.into(),
+            online_at: "t".into(),
         }
     }
 
     #[test]
     fn indicators_expire_and_stop() {
         let mut t = TypingIndicators::new(Uuid::from_u128(1));
-        t.apply(&typing(1, "Me", true), Millis(0));
-        t.apply(&typing(3, "Zoe", true), Millis(0));
-        t.apply(&typing(2, "Ada", true), Millis(2_000));
+        t.set_present(&[person(1, "Me"), person(2, "Ada"), person(3, "Zoe")]);
+        t.apply(&typing(1, true), Millis(0));
+        t.apply(&typing(3, true), Millis(0));
+        t.apply(&typing(2, true), Millis(2_000));
         assert_eq!(
             t.names(Millis(2_000)),
             vec!["Ada", "Zoe"],
@@ -193,14 +223,42 @@ mod tests {
         assert_eq!(t.next_expiry(), Some(Millis(6_000)));
         assert_eq!(t.names(Millis(6_000)), vec!["Ada"]);
         // A repeat extends the indicator.
-        t.apply(&typing(2, "Ada", true), Millis(7_000));
+        t.apply(&typing(2, true), Millis(7_000));
         assert_eq!(t.names(Millis(12_000)), vec!["Ada"]);
-        t.apply(&typing(2, "Ada", false), Millis(12_000));
+        t.apply(&typing(2, false), Millis(12_000));
         assert!(t.names(Millis(12_000)).is_empty());
-        t.apply(&typing(3, "Zoe", true), Millis(20_000));
+        t.apply(&typing(3, true), Millis(20_000));
         t.clear(Uuid::from_u128(3));
         t.prune(Millis(20_000));
         assert_eq!(t.next_expiry(), None);
+    }
+
+    #[test]
+    fn only_present_accounts_type_and_names_come_from_presence() {
+        let mut t = TypingIndicators::new(Uuid::from_u128(1));
+        t.apply(&typing(2, true), Millis(0));
+        assert!(
+            t.names(Millis(0)).is_empty(),
+            "nobody is present: a claim about anyone is ignored"
+        );
+        assert_eq!(t.next_expiry(), None);
+
+        t.set_present(&[person(2, "Ada")]);
+        t.apply(&typing(2, true), Millis(0));
+        t.apply(&typing(9, true), Millis(0));
+        assert_eq!(t.names(Millis(0)), vec!["Ada"], "account 9 is not present");
+
+        // Presence renames: the indicator follows the presence name.
+        t.set_present(&[person(2, "Ada L.")]);
+        assert_eq!(t.names(Millis(1)), vec!["Ada L."]);
+
+        // Leaving the chat channel ends the indicator, and it stays gone
+        // until the account is present again.
+        t.set_present(&[]);
+        assert!(t.names(Millis(2)).is_empty());
+        assert_eq!(t.next_expiry(), None);
+        t.set_present(&[person(2, "Ada")]);
+        assert!(t.names(Millis(3)).is_empty());
     }
 
     #[test]
@@ -239,5 +297,19 @@ mod tests {
         let people = online(&p);
         let names: Vec<_> = people.iter().map(|p| p.display_name.as_str()).collect();
         assert_eq!(names, vec!["Ada", "zed"]);
+    }
+
+    #[test]
+    fn a_state_tracked_under_another_key_is_not_that_account() {
+        let mut p = Presence::default();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        p.apply_state(&json!({
+            a.to_string(): {"metas": [{"phx_ref": "1", "account_id": b, "display_name": "Bob?", "online_at": "t"}]},
+            b.to_string(): {"metas": [
+                {"phx_ref": "2", "account_id": a, "display_name": "Ada?", "online_at": "t"},
+                {"phx_ref": "3", "account_id": b, "display_name": "Bob", "online_at": "t"}
+            ]}
+        }));
+        assert_eq!(online(&p), vec![person(2, "Bob")]);
     }
 }

@@ -1,12 +1,13 @@
 -- Realtime: the realtime.messages rows each change produces (private
 -- broadcasts on chat:<session> and workflow:<workflow>, payload = the API's
--- JSON), and the RLS on realtime.messages that authorizes private channels,
+-- JSON), and the RLS on realtime.messages that authorizes private channels
+-- (chat:, typing: and workflow: topics, per role and extension),
 -- probed the way Supabase Realtime does it: rows inserted by a privileged
 -- connection, then SELECT (read) and INSERT (write) as the user with
 -- realtime.topic set.
 begin;
 \ir helpers/caller.psql
-select plan(27);
+select plan(41);
 
 select tests.new_account('olga'), tests.new_account('mia'), tests.new_account('vic'), tests.new_account('eve');
 create temp table fx (k text primary key, v uuid);
@@ -91,12 +92,16 @@ begin
     return v_seen;
 end;
 $$;
-create function pg_temp.can_write(p_handle text, p_topic text, p_extension text) returns boolean language plpgsql as $$
+-- The write check Realtime makes before relaying a client's broadcast or
+-- presence track. The event name is part of the row but not of the check:
+-- a forged server event is refused because of its topic.
+create function pg_temp.can_write(p_handle text, p_topic text, p_extension text, p_event text default null)
+returns boolean language plpgsql as $$
 begin
     perform tests.act_as(p_handle);
     perform set_config('realtime.topic', p_topic, true);
     begin
-        insert into realtime.messages (topic, extension, payload, event) values (p_topic, p_extension, '{}', 'typing');
+        insert into realtime.messages (topic, extension, payload, event) values (p_topic, p_extension, '{}', p_event);
         raise exception using errcode = 'TOKOK';
     exception
         when sqlstate 'TOKOK' then return true;
@@ -104,27 +109,53 @@ begin
     end;
 end;
 $$;
+create function pg_temp.chat() returns text language sql as $$ select 'chat:' || pg_temp.fx('s') $$;
+create function pg_temp.typing() returns text language sql as $$ select 'typing:' || pg_temp.fx('s') $$;
+create function pg_temp.workflow() returns text language sql as $$ select 'workflow:' || pg_temp.fx('wf') $$;
 
-select ok(pg_temp.probe('vic', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'viewer reads chat broadcasts');
-select ok(pg_temp.probe('vic', 'chat:' || pg_temp.fx('s'), 'presence'), 'viewer reads chat presence');
-select ok(pg_temp.probe('vic', 'workflow:' || pg_temp.fx('wf'), 'broadcast'), 'viewer reads the workflow topic');
-select ok(not pg_temp.probe('eve', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'outsider cannot read the chat topic');
-select ok(not pg_temp.probe('eve', 'workflow:' || pg_temp.fx('wf'), 'broadcast'), 'outsider cannot read the workflow topic');
+-- chat:<session>: viewer+ read and are shown online; only the server broadcasts.
+select ok(pg_temp.probe('vic', pg_temp.chat(), 'broadcast'), 'viewer reads chat broadcasts');
+select ok(pg_temp.probe('vic', pg_temp.chat(), 'presence'), 'viewer reads chat presence');
+select ok(not pg_temp.probe('eve', pg_temp.chat(), 'broadcast'), 'outsider cannot read the chat topic');
 select ok(not pg_temp.probe('mia', 'chat:' || gen_random_uuid(), 'broadcast'), 'unknown session topic: no access');
+select ok(not pg_temp.can_write('mia', pg_temp.chat(), 'broadcast', 'message_created'),
+          'a member cannot broadcast a forged message_created on the chat topic');
+select ok(not pg_temp.can_write('olga', pg_temp.chat(), 'broadcast', 'typing'),
+          'not even the owner broadcasts on the chat topic (typing included)');
+select ok(pg_temp.can_write('mia', pg_temp.chat(), 'presence'), 'member may track presence on the chat topic');
+select ok(pg_temp.can_write('vic', pg_temp.chat(), 'presence'), 'viewer may track presence on the chat topic');
+select ok(not pg_temp.can_write('eve', pg_temp.chat(), 'presence'), 'outsider may not track presence');
+
+-- typing:<session>: viewer+ read, member+ broadcast, no presence.
+select ok(pg_temp.probe('vic', pg_temp.typing(), 'broadcast'), 'viewer reads typing broadcasts');
+select ok(not pg_temp.probe('mia', pg_temp.typing(), 'presence'), 'the typing topic has no presence to read');
+select ok(not pg_temp.probe('eve', pg_temp.typing(), 'broadcast'), 'outsider cannot read the typing topic');
+select ok(not pg_temp.probe('mia', 'typing:' || gen_random_uuid(), 'broadcast'), 'unknown session typing topic: no access');
+select ok(pg_temp.can_write('mia', pg_temp.typing(), 'broadcast', 'typing'), 'member may broadcast typing');
+select ok(pg_temp.can_write('olga', pg_temp.typing(), 'broadcast', 'typing'), 'owner may broadcast typing');
+select ok(not pg_temp.can_write('vic', pg_temp.typing(), 'broadcast', 'typing'), 'viewer may not broadcast typing');
+select ok(not pg_temp.can_write('eve', pg_temp.typing(), 'broadcast', 'typing'), 'outsider may not broadcast typing');
+select ok(not pg_temp.can_write('mia', pg_temp.typing(), 'presence'), 'nobody tracks presence on the typing topic');
+
+-- workflow:<workflow>: viewer+ read, only the server writes.
+select ok(pg_temp.probe('vic', pg_temp.workflow(), 'broadcast'), 'viewer reads the workflow topic');
+select ok(not pg_temp.probe('eve', pg_temp.workflow(), 'broadcast'), 'outsider cannot read the workflow topic');
+select ok(not pg_temp.can_write('olga', pg_temp.workflow(), 'broadcast', 'session_created'),
+          'nobody broadcasts on the workflow topic');
+select ok(not pg_temp.can_write('olga', pg_temp.workflow(), 'presence'), 'nobody tracks presence on the workflow topic');
+
 select ok(not pg_temp.probe('mia', 'room:' || pg_temp.fx('s'), 'broadcast'), 'foreign topic names are not ours to grant');
-select ok(pg_temp.can_write('mia', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'member may broadcast (typing)');
-select ok(not pg_temp.can_write('vic', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'viewer may not broadcast');
-select ok(pg_temp.can_write('vic', 'chat:' || pg_temp.fx('s'), 'presence'), 'viewer may track presence');
-select ok(not pg_temp.can_write('olga', 'workflow:' || pg_temp.fx('wf'), 'broadcast'), 'nobody writes the workflow topic');
-select ok(not pg_temp.can_write('eve', 'chat:' || pg_temp.fx('s'), 'presence'), 'outsider may not track presence');
+select ok(not pg_temp.can_write('mia', 'room:' || pg_temp.fx('s'), 'broadcast'), 'nor to write');
 
 -- Revocation reaches Realtime at its next check.
 select tests.act_as_postgres();
 update workflow_chat.auth_tokens set revoked_at = now() where jti = tests.jti('vic');
-select ok(not pg_temp.probe('vic', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'a revoked token loses read access');
+select ok(not pg_temp.probe('vic', pg_temp.chat(), 'broadcast'), 'a revoked token loses read access');
+select ok(not pg_temp.probe('vic', pg_temp.typing(), 'broadcast'), 'a revoked token loses the typing topic');
 select tests.act_as('mia');
 select public.wc_remove_member(pg_temp.fx('wf'), tests.account('mia'));
-select ok(not pg_temp.probe('mia', 'chat:' || pg_temp.fx('s'), 'broadcast'), 'a member who left loses read access');
+select ok(not pg_temp.probe('mia', pg_temp.chat(), 'broadcast'), 'a member who left loses read access');
+select ok(not pg_temp.can_write('mia', pg_temp.typing(), 'broadcast', 'typing'), 'a member who left may no longer type');
 
 -- The devstack wake-up trigger notifies with the row id.
 select tests.act_as_postgres();

@@ -14,16 +14,16 @@
 //! let config = SupabaseConfig::from_document().unwrap();
 //! let realtime = Realtime::new(SocketOptions::new(config.realtime_url()));
 //! realtime.set_access_token(Some("<user jwt>".into()));
-//! let chat = realtime.channel(ChannelConfig::private("chat:42").with_presence_key("me"));
+//! let room = realtime.channel(ChannelConfig::private("room:42").with_presence_key("me"));
 //! realtime.on_event(move |event| {
 //!     if let Event::Broadcast { channel, event, payload, .. } = event {
-//!         if *channel == chat {
+//!         if *channel == room {
 //!             web_sys::console::log_1(&format!("{event}: {payload}").into());
 //!         }
 //!     }
 //! });
-//! realtime.join(chat);
-//! realtime.broadcast(chat, "typing", json!({"on": true}));
+//! realtime.join(room);
+//! realtime.broadcast(room, "typing", json!({"on": true}));
 //! ```
 
 use std::cell::RefCell;
