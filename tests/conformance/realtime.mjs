@@ -8,48 +8,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
+import { psql, signJwt, stack } from './lib/stack.mjs';
 
-// Node 20 has a global WebSocket only behind a flag: re-run with it.
-if (typeof globalThis.WebSocket === 'undefined') {
-  const run = spawnSync(process.execPath, ['--experimental-websocket', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  process.exit(run.status ?? 1);
-}
-
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this under \`devstack exec\``);
-  return value;
-};
-const URL = env('SUPABASE_URL');
-const ANON = env('SUPABASE_ANON_KEY');
-const SERVICE = env('SUPABASE_SERVICE_ROLE_KEY');
-const SECRET = env('SUPABASE_JWT_SECRET');
-const DATABASE_URL = env('DATABASE_URL');
-
-const b64url = (data) => Buffer.from(data).toString('base64url');
-
-/** An HS256 JWT signed with the stack's secret. */
-function sign(claims) {
-  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify(claims));
-  const sig = createHmac('sha256', SECRET).update(`${head}.${body}`).digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
+const { url: URL, anonKey: ANON, serviceKey: SERVICE } = stack;
 
 function userToken(sub, ttlSeconds = 300) {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ sub, role: 'authenticated', aud: 'authenticated', iat: now, exp: now + ttlSeconds });
-}
-
-function psql(sql) {
-  const run = spawnSync('psql', [DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`psql failed: ${run.stderr}`);
-  return run.stdout.trim();
+  return signJwt({ sub, role: 'authenticated', aud: 'authenticated', iat: now, exp: now + ttlSeconds });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

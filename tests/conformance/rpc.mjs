@@ -7,29 +7,11 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
+import { noSession, psql, signJwt, stack } from './lib/stack.mjs';
 
-// supabase-js builds a Realtime client eagerly; Node 20 has a global
-// WebSocket only behind a flag, so re-run with it.
-if (typeof globalThis.WebSocket === 'undefined') {
-  const run = spawnSync(process.execPath, ['--experimental-websocket', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  process.exit(run.status ?? 1);
-}
-
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this under \`devstack exec\``);
-  return value;
-};
-const URL = env('SUPABASE_URL');
-const ANON = env('SUPABASE_ANON_KEY');
-const SERVICE = env('SUPABASE_SERVICE_ROLE_KEY');
-const SECRET = env('SUPABASE_JWT_SECRET');
-const DATABASE_URL = env('DATABASE_URL');
+const { url: URL, anonKey: ANON, serviceKey: SERVICE } = stack;
 
 const SQL = `
 create or replace function public.conformance_add(a int, b int) returns int
@@ -57,25 +39,10 @@ create or replace function public.conformance_touch() returns void
     language sql volatile as $$ select $$;
 `;
 
-function psql(sql) {
-  execFileSync('psql', [DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-function b64url(data) {
-  return Buffer.from(data).toString('base64url');
-}
-
 /** An HS256 access token like the project's login issues. */
-function userToken(claims) {
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify(claims));
-  const signature = createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
-}
+const userToken = signJwt;
 
-const options = { auth: { persistSession: false, autoRefreshToken: false } };
+const options = noSession;
 const anon = createClient(URL, ANON, options);
 const userId = randomUUID();
 const user = createClient(URL, ANON, {

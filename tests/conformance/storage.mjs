@@ -10,31 +10,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { createClient } from '@supabase/supabase-js';
+import { noSession, stack } from './lib/stack.mjs';
 
-// supabase-js builds a Realtime client too, which needs the global
-// WebSocket that Node 20 has only behind a flag: re-run with it.
-if (typeof globalThis.WebSocket === 'undefined') {
-  const run = spawnSync(process.execPath, ['--experimental-websocket', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  process.exit(run.status ?? 1);
-}
-
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this under \`devstack exec\``);
-  return value;
-};
-const URL = env('SUPABASE_URL');
-const ANON = env('SUPABASE_ANON_KEY');
-env('SUPABASE_SERVICE_ROLE_KEY');
-env('SUPABASE_JWT_SECRET');
-env('DATABASE_URL');
+const { url: URL, anonKey: ANON } = stack;
 
 const BUCKET = 'wc-attachments';
-const options = { auth: { persistSession: false, autoRefreshToken: false } };
+const options = noSession;
 const anon = createClient(URL, ANON, options);
 
 /** A client that sends `token` as the bearer, as the app does. */
