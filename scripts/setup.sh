@@ -28,6 +28,7 @@ apt_packages=(
     "postgresql-$pg_major-plpgsql-check"    # static checks of every PL/pgSQL function
     chromium                                # browser for the wasm and end-to-end tests
     chromium-driver                         # WebDriver for wasm-bindgen-test-runner
+    fonts-noto-color-emoji                  # emoji in reactions and messages, in tests and screenshots
     ca-certificates
 )
 
