@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use uuid::Uuid;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::message::MessageView;
@@ -76,11 +78,35 @@ pub fn MessageList(room: Room) -> impl IntoView {
 
     let element = move || scroller.get_untracked();
 
-    // Notes the first row whose bottom is below the top edge.
+    // The anchor is a row's offset from the top of the content, which the
+    // user's own scrolling does not change: restoring scrolls by exactly
+    // what was added or removed above that row since it was noted.
+    let offset_of = move |el: &web_sys::HtmlDivElement, node: &web_sys::Element| {
+        node.get_bounding_client_rect().top() - el.get_bounding_client_rect().top()
+            + f64::from(el.scroll_top())
+    };
+    let restore_anchor = move || {
+        let Some((key, before)) = anchor.try_update_value(Option::take).flatten() else {
+            return false;
+        };
+        let Some(el) = element() else { return false };
+        let selector = format!("[data-row=\"{key}\"]");
+        if let Ok(Some(node)) = el.query_selector(&selector) {
+            let moved = (offset_of(&el, &node) - before).round() as i32;
+            if moved != 0 {
+                el.set_scroll_top(el.scroll_top() + moved);
+            }
+        }
+        true
+    };
+    // Notes the first message whose bottom is below the top edge (not a
+    // day separator: the separator of a day moves up as older messages of
+    // that day arrive). A change still pending is settled first.
     let capture_anchor = move || {
+        restore_anchor();
         let Some(el) = element() else { return };
         let top = el.get_bounding_client_rect().top();
-        let Ok(list) = el.query_selector_all("[data-row]") else {
+        let Ok(list) = el.query_selector_all("[data-message]") else {
             return;
         };
         for i in 0..list.length() {
@@ -90,26 +116,13 @@ pub fn MessageList(room: Room) -> impl IntoView {
             else {
                 continue;
             };
-            let rect = node.get_bounding_client_rect();
-            if rect.bottom() > top {
+            if node.get_bounding_client_rect().bottom() > top {
                 if let Some(key) = node.get_attribute("data-row") {
-                    anchor.set_value(Some((key, rect.top())));
+                    anchor.set_value(Some((key, offset_of(&el, &node))));
                 }
                 return;
             }
         }
-    };
-    let restore_anchor = move || {
-        let Some((key, before)) = anchor.try_update_value(Option::take).flatten() else {
-            return false;
-        };
-        let Some(el) = element() else { return false };
-        let selector = format!("[data-row=\"{key}\"]");
-        if let Ok(Some(node)) = el.query_selector(&selector) {
-            let after = node.get_bounding_client_rect().top();
-            el.set_scroll_top(el.scroll_top() + (after - before).round() as i32);
-        }
-        true
     };
     let scroll_to_bottom = move || {
         if let Some(el) = element() {
@@ -167,8 +180,35 @@ pub fn MessageList(room: Room) -> impl IntoView {
         }
     };
 
-    // After every change of the rows: keep the reading position, or stay at
-    // the bottom, or (first time) go to the unread divider.
+    // When the rows' height changes (after layout, before paint, so nothing
+    // visibly jumps): keep the reading position, or stay at the bottom.
+    let content = NodeRef::<html::Div>::new();
+    let on_resize = Closure::<dyn FnMut()>::new(move || {
+        if positioned.try_get_value() != Some(true) {
+            return;
+        }
+        restore_anchor();
+        if stick.get_value() {
+            scroll_to_bottom();
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+    let observed = SendWrapper::new((observer.clone(), on_resize));
+    content.on_load(move |el| {
+        if let Some(observer) = &observer {
+            observer.observe(&el);
+        }
+    });
+    on_cleanup(move || {
+        let (observer, _closure) = observed.take();
+        if let Some(observer) = observer {
+            observer.disconnect();
+        }
+    });
+
+    // After every change of the rows: the same, for changes that keep the
+    // height; the first time, go to the unread divider; near the top, keep
+    // revealing history.
     Effect::new(move |_| {
         rows.track();
         request_animation_frame(move || {
@@ -176,9 +216,7 @@ pub fn MessageList(room: Room) -> impl IntoView {
             if positioned.try_get_value().is_none() {
                 return;
             }
-            if restore_anchor() {
-                return;
-            }
+            restore_anchor();
             if !positioned.get_value() && loaded.get_untracked() {
                 positioned.set_value(true);
                 let divider =
@@ -190,6 +228,12 @@ pub fn MessageList(room: Room) -> impl IntoView {
                         d.scroll_into_view_with_scroll_into_view_options(&options);
                     }
                     None => scroll_to_bottom(),
+                }
+                if let Some(el) = element() {
+                    let distance = el.scroll_height() - el.scroll_top() - el.client_height();
+                    let bottom = f64::from(distance) <= BOTTOM_SLACK;
+                    stick.set_value(bottom);
+                    at_bottom.set(bottom);
                 }
                 // A short first page may not fill the view: keep loading.
                 if let Some(el) = element() {
@@ -211,6 +255,29 @@ pub fn MessageList(room: Room) -> impl IntoView {
             }
         });
     });
+
+    // A page of older history arrived while the user waits at the top:
+    // show it (it lands outside the window, so the rows did not change).
+    Effect::new(move |_| {
+        keys.track();
+        request_animation_frame(move || {
+            if positioned.try_get_value() != Some(true) {
+                return;
+            }
+            if element().is_some_and(|el| f64::from(el.scroll_top()) < REVEAL_MARGIN) {
+                reveal_older();
+            }
+        });
+    });
+    // At the very top the list cannot scroll further, so no scroll event
+    // comes: a wheel or touch upwards asks for more too.
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        if ev.delta_y() < 0.0
+            && element().is_some_and(|el| f64::from(el.scroll_top()) < REVEAL_MARGIN)
+        {
+            reveal_older();
+        }
+    };
 
     // Reading resumes when the tab comes back.
     let visibility = window_event_listener_untyped("visibilitychange", move |_| check_read());
@@ -278,10 +345,10 @@ pub fn MessageList(room: Room) -> impl IntoView {
     };
 
     view! {
-        <div class="chat-scroll" node_ref=scroller on:scroll=on_scroll on:keydown=on_keydown
+        <div class="chat-scroll" node_ref=scroller on:scroll=on_scroll on:wheel=on_wheel on:keydown=on_keydown
             role="log" aria-label=t.messages_label tabindex="0"
             aria-busy=move || (!loaded.get()).to_string()>
-            <div class="chat-rows">
+            <div class="chat-rows" node_ref=content>
                 <div class="history-edge">
                     {move || {
                         if !loaded.get() {
