@@ -41,6 +41,7 @@ before(async () => {
 after(async () => {
   for (const u of [a, b]) if (u) assert.deepEqual(u.page.errors, [], 'no errors in the page');
   await browser?.close();
+  await fixture?.remove();
 });
 
 test('both open the session by its URL after signing in', async () => {

@@ -28,6 +28,7 @@ before(async () => {
 after(async () => {
   if (user) assert.deepEqual(user.page.errors, []);
   await browser?.close();
+  await fixture?.remove();
 });
 
 const rowCount = (page) => page.locator('.chat-scroll [data-message]').count();

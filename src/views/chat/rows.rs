@@ -133,7 +133,11 @@ pub fn build_rows<D: Fn(i64) -> i64, I: Fn(&str) -> i64>(
         })
         .collect();
     let shown_seqs: Vec<i64> = items.iter().filter_map(|i| i.seq).collect();
-    let mut receipts = place_receipts(inputs.readers, &shown_seqs, inputs.me);
+    let shown: Vec<(i64, Uuid)> = items
+        .iter()
+        .filter_map(|i| i.seq.map(|s| (s, i.author)))
+        .collect();
+    let mut receipts = place_receipts(inputs.readers, &shown, inputs.me);
     // The divider marks the first unread message; when that one is above
     // the window, a divider at the window's top would mislead.
     let unread_anchor = inputs

@@ -2,13 +2,15 @@
 //!
 //! Everyone's read position is a `seq`. A reader's mark goes under the
 //! newest shown message at or below their position, so a glance at the
-//! bottom of the list tells who has caught up.
+//! bottom of the list tells who has caught up. A mark under the reader's
+//! own message says nothing new and is left out.
 //!
 //! ```
 //! use uuid::Uuid;
 //! use workflow_chat::views::model::receipts::{place_receipts, Reader};
 //! let ben = Reader { account: Uuid::from_u128(2), name: "Ben".into(), last_read_seq: 4 };
-//! let placed = place_receipts(&[ben], &[1, 3, 5], Uuid::from_u128(1));
+//! let ada = Uuid::from_u128(1);
+//! let placed = place_receipts(&[ben], &[(1, ada), (3, ada), (5, ada)], ada);
 //! assert_eq!(placed.get(&3).unwrap(), &vec!["Ben".to_string()]);
 //! ```
 
@@ -28,17 +30,26 @@ pub struct Reader {
 }
 
 /// Maps shown message seqs to the names of readers whose mark goes there.
-/// `shown` is ascending. `me` gets no mark; nor does anyone whose position
-/// is before the first shown message.
-pub fn place_receipts(readers: &[Reader], shown: &[i64], me: Uuid) -> BTreeMap<i64, Vec<String>> {
+/// `shown` holds `(seq, author)` in ascending `seq`. `me` gets no mark; nor
+/// does anyone whose position is before the first shown message, or whose
+/// mark would go under their own message.
+pub fn place_receipts(
+    readers: &[Reader],
+    shown: &[(i64, Uuid)],
+    me: Uuid,
+) -> BTreeMap<i64, Vec<String>> {
     let mut placed: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
     for reader in readers.iter().filter(|r| r.account != me) {
-        let at = shown.partition_point(|&s| s <= reader.last_read_seq);
+        let at = shown.partition_point(|&(s, _)| s <= reader.last_read_seq);
         if at == 0 {
             continue;
         }
+        let (seq, author) = shown[at - 1];
+        if author == reader.account {
+            continue;
+        }
         placed
-            .entry(shown[at - 1])
+            .entry(seq)
             .or_default()
             .push((reader.last_read_seq, reader.name.clone()));
     }
@@ -86,7 +97,8 @@ mod tests {
             reader(4, "Chloé", 9),
             reader(5, "Dev", 2),
         ];
-        let shown = [5, 6, 7, 9, 10];
+        let other = Uuid::from_u128(99);
+        let shown = [(5, other), (6, other), (7, other), (9, other), (10, other)];
         let placed = place_receipts(&readers, &shown, me);
         assert_eq!(placed.len(), 3);
         assert_eq!(placed[&10], vec!["Ben"]);
@@ -103,8 +115,11 @@ mod tests {
             reader(2, "Ben", 50),
             reader(4, "Al", 40),
         ];
-        let placed = place_receipts(&readers, &[20, 30], me);
+        let placed = place_receipts(&readers, &[(20, me), (30, me)], me);
         assert_eq!(placed[&30], vec!["Ben", "Al", "Zoe"]);
+        // Ben wrote 30 himself: his mark there is left out.
+        let placed = place_receipts(&readers, &[(20, me), (30, Uuid::from_u128(2))], me);
+        assert_eq!(placed[&30], vec!["Al", "Zoe"]);
     }
 
     #[test]

@@ -78,7 +78,9 @@ export async function signIn(page, login, path = '') {
   await page.locator('#signin-email').fill(login.email);
   await page.locator('#signin-password').fill(login.password);
   await page.locator('.auth-form button[type=submit]').click();
-  await page.locator('.nav-workflows').waitFor();
+  // Signed in once the workflow list (or its empty state) has loaded.
+  await page.locator('.nav-workflows .workflow-list, .nav-workflows .nav-status')
+    .filter({ hasNotText: 'Loading' }).first().waitFor({ state: 'attached' });
 }
 
 /** Calls a database function as the anon key or with a user token. */
@@ -124,7 +126,10 @@ export async function freshWorkflow(owner, members, title = 'Test session') {
     await rpc('wc_add_member', { workflow_id: workflow.id, email: login.email, role }, token);
   }
   const session = await rpc('wc_create_session', { workflow_id: workflow.id, title }, token);
-  return { workflow, session, ownerToken: token };
+  // Removes the workflow again, so that later files (and screenshots) see
+  // the seeded data without test leftovers.
+  const remove = () => rpc('wc_delete_workflow', { workflow_id: workflow.id }, token);
+  return { workflow, session, ownerToken: token, remove };
 }
 
 /** The path of a session in the app. */
