@@ -69,7 +69,7 @@ for (const colorScheme of ['light', 'dark']) {
 
       await signIn(page, logins.ben, sessionPath(workflow.id, chat.id));
       await page.locator('.msg', { hasText: 'focus rings visible' }).waitFor();
-      await page.locator('.presence-count', { hasText: '2 online' }).waitFor();
+      await page.locator('.presence-count', { hasText: '2 online' }).waitFor({ state: 'attached' });
       await other.page.locator('#composer-input').pressSequentially('Sounds good', { delay: 20 });
       await page.locator('.typing-indicator', { hasText: 'Chloé Martin is typing…' }).waitFor();
       assert.equal(await page.locator('.unread-divider').count(), 1);
