@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::room::Room;
+use super::upload::{file_list, limits_text, AttachButton, Attachments, RecordButton, Uploads};
 use crate::chat::types::MessageKind;
 use crate::i18n::{fill, texts};
 use crate::views::local;
@@ -17,6 +18,27 @@ pub fn Composer(room: Room) -> impl IntoView {
     let t = texts();
     let text = RwSignal::new(local::load_draft(room.me, room.session_id));
     let input = NodeRef::<html::Textarea>::new();
+    let uploads = Uploads::new(room);
+    let dragging = RwSignal::new(false);
+    let on_dragover = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(true);
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let files = file_list(ev.data_transfer().and_then(|d| d.files()));
+        if !files.is_empty() {
+            uploads.add_files(files);
+        }
+    };
+    let on_paste = move |ev: web_sys::ClipboardEvent| {
+        let files = file_list(ev.clipboard_data().and_then(|d| d.files()));
+        if !files.is_empty() {
+            ev.prevent_default();
+            uploads.add_files(files);
+        }
+    };
 
     // Editing puts the message's text in the field; leaving it brings the
     // draft back.
@@ -115,22 +137,25 @@ pub fn Composer(room: Room) -> impl IntoView {
             return view! { <div class="composer"><p class="composer-readonly">{t.read_only}</p></div> }.into_any();
         }
         view! {
-            <form class="composer" on:submit=on_submit>
+            <form class="composer" on:submit=on_submit
+                class=("composer--dragging", move || dragging.get())
+                on:dragover=on_dragover on:dragleave=move |_| dragging.set(false) on:drop=on_drop>
                 {context}
-                <super::upload::Attachments room/>
+                <Attachments uploads/>
                 <div class="composer-row">
-                    <super::upload::AttachButton room/>
+                    <AttachButton uploads/>
                     <label for="composer-input" class="visually-hidden">{t.composer_label}</label>
                     <textarea id="composer-input" node_ref=input rows="1"
                         placeholder=t.composer_placeholder
                         aria-describedby="composer-hint"
                         prop:value=move || text.get()
-                        on:input=on_input on:keydown=on_keydown
+                        on:input=on_input on:keydown=on_keydown on:paste=on_paste
                         on:blur=move |_| room.typing_input(true)></textarea>
-                    <super::upload::RecordButton room/>
+                    <RecordButton uploads/>
                     <button type="submit" class="primary send-button">{t.send}</button>
                 </div>
                 <p id="composer-hint" class="composer-hint">{t.composer_hint}</p>
+                <p id="attach-limits" class="limits">{limits_text()}</p>
             </form>
         }
         .into_any()

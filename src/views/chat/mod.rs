@@ -9,6 +9,7 @@ pub mod message;
 pub mod room;
 pub mod rows;
 pub mod upload;
+pub mod uploader;
 
 use leptos::prelude::*;
 use uuid::Uuid;

@@ -28,6 +28,7 @@ use crate::chat::types::{Message, MessageKind, ReadState, Role, Session};
 use crate::chat::{ChatApi, MessageRange, NewMessage};
 use crate::supabase::realtime::{ChannelId, ChannelState, Event, Realtime};
 use crate::supabase::rpc::RpcError;
+use crate::supabase::storage::StorageClient;
 use crate::supabase::time::Millis;
 
 /// Messages per history page.
@@ -160,6 +161,13 @@ impl Room {
     // ends after that finds nothing to update.
     fn chat(&self) -> Option<ChatApi> {
         self.services.try_with_value(|s| s.chat.clone())
+    }
+
+    /// A Storage client with the user's token, while the view is open.
+    pub fn storage(&self) -> Option<StorageClient> {
+        self.services.try_with_value(|s| {
+            StorageClient::new(s.chat.config().clone(), Some(s.chat.tokens().clone()))
+        })
     }
 
     fn realtime(&self) -> Option<Realtime> {
