@@ -72,9 +72,16 @@ fn demo_login() -> (&'static str, &'static str) {
 }
 
 fn config() -> SupabaseConfig {
-    let url = option_env!("SUPABASE_URL").expect("run under `devstack exec --seed`");
-    let key = option_env!("SUPABASE_ANON_KEY").expect("run under `devstack exec --seed`");
+    let url = required("SUPABASE_URL", option_env!("SUPABASE_URL"));
+    let key = required("SUPABASE_ANON_KEY", option_env!("SUPABASE_ANON_KEY"));
     SupabaseConfig::from_options(&MountOptions::new().url(url).anon_key(key)).unwrap()
+}
+
+/// A value captured at build time; the tests need the stack's.
+fn required(name: &str, value: Option<&'static str>) -> &'static str {
+    value.unwrap_or_else(|| {
+        panic!("{name} must be set at build time: run under `devstack exec --seed`")
+    })
 }
 
 async fn wait_for(host: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
