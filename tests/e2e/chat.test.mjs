@@ -114,7 +114,7 @@ test("B's unread badge in another view updates live", async () => {
 test('typing appears and disappears', async () => {
   const indicator = b.page.locator('.typing-indicator');
   await a.page.locator('#composer-input').pressSequentially('I am wri', { delay: 30 });
-  await indicator.filter({ hasText: 'Ben Okafor is typing…' }).waitFor({ timeout: 5000 });
+  await indicator.filter({ hasText: 'Ben Okafor is typing…' }).waitFor({ timeout: 10000 });
   // Sending stops it at once.
   await a.page.locator('#composer-input').pressSequentially('ting', { delay: 30 });
   await a.page.keyboard.press('Enter');
@@ -122,7 +122,7 @@ test('typing appears and disappears', async () => {
   await indicator.filter({ hasText: /^$/ }).waitFor({ timeout: 3000 });
   // A pause stops it too: the throttle says "stopped" after a few seconds.
   await a.page.locator('#composer-input').pressSequentially('hmm', { delay: 30 });
-  await indicator.filter({ hasText: 'Ben Okafor is typing…' }).waitFor({ timeout: 5000 });
+  await indicator.filter({ hasText: 'Ben Okafor is typing…' }).waitFor({ timeout: 10000 });
   const started = Date.now();
   await indicator.filter({ hasText: /^$/ }).waitFor({ timeout: 10000 });
   assert.ok(Date.now() - started >= 2000, 'the indicator stays while the pause is short');
@@ -185,4 +185,24 @@ test('a socket closed under the app comes back and catches up', async () => {
   await send(aToken, fixture.session.id, 'after the socket closed');
   await b.page.locator('.msg', { hasText: 'after the socket closed' }).waitFor({ timeout: 15000 });
   assert.equal(await b.page.locator('.msg', { hasText: 'after the socket closed' }).count(), 1);
+});
+
+test('an edit and a deletion show on both sides', async () => {
+  const mine = a.page.locator('.msg[data-seq="1"]');
+  await mine.hover();
+  await mine.locator('.action-edit').click();
+  await a.page.locator('.composer-context', { hasText: 'Editing message' }).waitFor();
+  assert.match(await a.page.locator('#composer-input').inputValue(), /^Hello Chloé/);
+  await a.page.locator('#composer-input').fill('Hello Chloé, edited');
+  await a.page.keyboard.press('Enter');
+  const theirs = b.page.locator('.msg[data-seq="1"]');
+  await theirs.locator('.msg-body', { hasText: 'Hello Chloé, edited' }).waitFor({ timeout: 5000 });
+  await theirs.locator('.msg-edited').waitFor();
+  // The composer is back to the draft, empty here.
+  assert.equal(await a.page.locator('#composer-input').inputValue(), '');
+  a.page.once('dialog', (d) => d.accept());
+  await mine.hover();
+  await mine.locator('.action-delete').click();
+  await theirs.locator('.msg-deleted', { hasText: 'This message was deleted.' }).waitFor({ timeout: 5000 });
+  assert.equal(await theirs.locator('.msg-actions').count(), 0);
 });
