@@ -206,3 +206,21 @@ test('an edit and a deletion show on both sides', async () => {
   await theirs.locator('.msg-deleted', { hasText: 'This message was deleted.' }).waitFor({ timeout: 5000 });
   assert.equal(await theirs.locator('.msg-actions').count(), 0);
 });
+
+test('a message written offline shows as not sent, then goes out once when the network is back', async () => {
+  await b.context.setOffline(true);
+  await b.page.locator('.connection-banner[data-state="offline"]').waitFor();
+  await b.page.locator('#composer-input').fill('written on the train');
+  await b.page.keyboard.press('Enter');
+  const row = b.page.locator('.msg', { hasText: 'written on the train' });
+  await row.waitFor();
+  await b.page.locator('.msg.msg--failed', { hasText: 'written on the train' }).waitFor({ timeout: 15000 });
+  assert.equal(await row.locator('.send-state').textContent().then((s) => s.includes('Not sent.')), true);
+  await b.context.setOffline(false);
+  // Sent again by itself after the reconnect (or with Retry), once.
+  await b.page.locator('.msg[data-seq]', { hasText: 'written on the train' }).waitFor({ timeout: 20000 });
+  await a.page.locator('.msg[data-seq]', { hasText: 'written on the train' }).waitFor({ timeout: 5000 });
+  await a.page.waitForTimeout(500);
+  assert.equal(await a.page.locator('.msg', { hasText: 'written on the train' }).count(), 1);
+  assert.equal(await b.page.locator('.msg', { hasText: 'written on the train' }).count(), 1);
+});
