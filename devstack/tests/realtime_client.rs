@@ -193,6 +193,21 @@ impl Client {
         event: &str,
         payload: Value,
     ) {
+        self.try_send(join_ref, ref_, topic, event, payload)
+            .await
+            .unwrap();
+    }
+
+    /// Sends a JSON frame, reporting a write the server cut off (it may
+    /// close the socket while a frame over its limit is still being sent).
+    pub async fn try_send(
+        &mut self,
+        join_ref: Option<&str>,
+        ref_: Option<&str>,
+        topic: &str,
+        event: &str,
+        payload: Value,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
         let text = match self.vsn {
             Vsn::V1 => {
                 let mut o =
@@ -204,7 +219,7 @@ impl Client {
             }
             Vsn::V2 => json!([join_ref, ref_, topic, event, payload]).to_string(),
         };
-        self.ws.send(Message::Text(text.into())).await.unwrap();
+        self.ws.send(Message::Text(text.into())).await
     }
 
     /// Sends raw bytes as a binary frame.
