@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::config::SupabaseConfig;
+use crate::config::{ConfigError, SupabaseConfig};
 use crate::i18n::texts;
 use crate::views::account::AccountForms;
 use crate::views::ctx::AppCtx;
@@ -17,7 +17,14 @@ pub const PRODUCT_NAME: &str = "workflow-chat";
 /// or what is missing from the page.
 #[component]
 pub fn App() -> impl IntoView {
-    match SupabaseConfig::from_document() {
+    view! { <AppFor config=SupabaseConfig::from_document()/> }
+}
+
+/// The app for a configuration read from the page or handed over by a host
+/// page, or what is wrong with that configuration.
+#[component]
+pub fn AppFor(config: Result<SupabaseConfig, ConfigError>) -> impl IntoView {
+    match config {
         Ok(config) => view! { <ConfiguredApp config/> }.into_any(),
         Err(error) => view! { <ConfigProblem error=error.to_string()/> }.into_any(),
     }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod embed;
 pub mod i18n;
 pub mod routes;
 pub mod supabase;
@@ -13,8 +14,8 @@ pub mod views;
 
 pub use app::App;
 
-/// Mounts the app into `<body>`; the entry point of the standalone page.
-pub fn mount_to_body() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+/// Mounts the app into `<body>`, or into a host page's element; the entry
+/// point of the built app (see [`embed`]).
+pub fn start() {
+    embed::start();
 }

@@ -1,3 +1,3 @@
 fn main() {
-    workflow_chat::mount_to_body();
+    workflow_chat::start();
 }

@@ -168,6 +168,10 @@ impl AppCtx {
     /// still valid; an expired one leads to the sign-in form with the
     /// "session ended" notice (drafts are kept).
     pub fn restore(&self) {
+        if let Some(token) = self.api().config().token().map(str::to_owned) {
+            self.sign_in_with_host_token(&token);
+            return;
+        }
         let Some(stored) = local::get(local::AUTH_KEY)
             .and_then(|json| serde_json::from_str::<StoredAuth>(&json).ok())
         else {
@@ -197,6 +201,24 @@ impl AppCtx {
                 }),
                 Err(RpcError::Unauthenticated(_)) => chat.tokens().sign_out(),
                 Err(_) => {}
+            }
+        });
+    }
+
+    /// Signs in with the token a host page handed over when it mounted the
+    /// app (issued by its server with `wc_issue_token`). The account comes
+    /// from the server, which also proves the token; a refused token leads to
+    /// the sign-in form with the "session ended" notice.
+    fn sign_in_with_host_token(&self, token: &str) {
+        let Ok(chat) = self.api().with_token(token) else {
+            self.expired.set(true);
+            return;
+        };
+        let ctx = *self;
+        spawn_local(async move {
+            match chat.me().await {
+                Ok(account) => ctx.start(chat, account),
+                Err(_) => ctx.expired.set(true),
             }
         });
     }
