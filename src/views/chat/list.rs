@@ -85,16 +85,21 @@ pub fn MessageList(room: Room) -> impl IntoView {
         node.get_bounding_client_rect().top() - el.get_bounding_client_rect().top()
             + f64::from(el.scroll_top())
     };
+    // The anchor stays until the next capture: a change may reach the page
+    // in several steps (a loading row, then the page of messages), and each
+    // must be compensated.
     let restore_anchor = move || {
-        let Some((key, before)) = anchor.try_update_value(Option::take).flatten() else {
+        let Some((key, before)) = anchor.try_get_value().flatten() else {
             return false;
         };
         let Some(el) = element() else { return false };
         let selector = format!("[data-row=\"{key}\"]");
         if let Ok(Some(node)) = el.query_selector(&selector) {
-            let moved = (offset_of(&el, &node) - before).round() as i32;
+            let now = offset_of(&el, &node);
+            let moved = (now - before).round() as i32;
             if moved != 0 {
                 el.set_scroll_top(el.scroll_top() + moved);
+                anchor.set_value(Some((key, now)));
             }
         }
         true
