@@ -9,36 +9,18 @@
 //! ```
 #![cfg(target_arch = "wasm32")]
 
+mod stack;
+
 use serde_json::json;
 use uuid::Uuid;
 use wasm_bindgen_test::*;
-use workflow_chat::chat::api::{Api, ChatApi, MessageRange, NewMessage};
+use workflow_chat::chat::api::{Api, MessageRange, NewMessage};
 use workflow_chat::chat::types::Role;
-use workflow_chat::config::{MountOptions, SupabaseConfig};
 use workflow_chat::supabase::rpc::RpcError;
 
+use stack::{config, new_user};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// The stack under test, from the environment `devstack exec` sets,
-/// captured when the test is compiled.
-fn config() -> SupabaseConfig {
-    let url = required("SUPABASE_URL", option_env!("SUPABASE_URL"));
-    let key = required("SUPABASE_ANON_KEY", option_env!("SUPABASE_ANON_KEY"));
-    SupabaseConfig::from_options(&MountOptions::new().url(url).anon_key(key)).unwrap()
-}
-
-fn required(name: &str, value: Option<&'static str>) -> &'static str {
-    value.unwrap_or_else(|| panic!("{name} must be set at build time: run under `devstack exec`"))
-}
-
-async fn new_user(api: &Api, name: &str) -> (ChatApi, String) {
-    let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
-    let chat = api
-        .register(&email, "correct horse battery", name)
-        .await
-        .unwrap_or_else(|e| panic!("register {email}: {e}"));
-    (chat, email)
-}
 
 #[wasm_bindgen_test]
 async fn sign_in_and_typed_errors() {

@@ -9,6 +9,8 @@
 //! ```
 #![cfg(target_arch = "wasm32")]
 
+mod stack;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -26,35 +28,15 @@ use workflow_chat::chat::presence::{online, TypingIndicators};
 use workflow_chat::chat::sessions::SessionList;
 use workflow_chat::chat::timeline::Timeline;
 use workflow_chat::chat::types::Role;
-use workflow_chat::config::{MountOptions, SupabaseConfig};
 use workflow_chat::supabase::realtime::{
     ChannelConfig, ChannelId, ChannelState, ConnectionState, Event, PushId, PushResult, Realtime,
     SocketOptions,
 };
 use workflow_chat::supabase::time::Millis;
 
+use stack::{config, new_user};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// The stack under test, from the environment `devstack exec` sets,
-/// captured when the test is compiled.
-fn config() -> SupabaseConfig {
-    let url = required("SUPABASE_URL", option_env!("SUPABASE_URL"));
-    let key = required("SUPABASE_ANON_KEY", option_env!("SUPABASE_ANON_KEY"));
-    SupabaseConfig::from_options(&MountOptions::new().url(url).anon_key(key)).unwrap()
-}
-
-fn required(name: &str, value: Option<&'static str>) -> &'static str {
-    value.unwrap_or_else(|| panic!("{name} must be set at build time: run under `devstack exec`"))
-}
-
-async fn new_user(api: &Api, name: &str) -> (ChatApi, String) {
-    let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
-    let chat = api
-        .register(&email, "correct horse battery", name)
-        .await
-        .unwrap_or_else(|e| panic!("register {email}: {e}"));
-    (chat, email)
-}
 
 /// A Realtime client following `chat`'s token, recording every event.
 fn realtime_for(chat: &ChatApi) -> (Realtime, Rc<RefCell<Vec<Event>>>) {

@@ -3,15 +3,18 @@
 //! (its URL and key are read when the test is compiled).
 #![cfg(target_arch = "wasm32")]
 
+mod stack;
+
 use std::time::Duration;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use workflow_chat::app::ConfiguredApp;
-use workflow_chat::config::{MountOptions, SupabaseConfig};
 use workflow_chat::views::avatar::Avatar;
 use workflow_chat::views::chat::message::RichText;
+
+use stack::config;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -69,19 +72,6 @@ fn demo_login() -> (&'static str, &'static str) {
             (parts.next().unwrap(), parts.next().unwrap())
         })
         .expect("sql/seed.sql declares demo logins")
-}
-
-fn config() -> SupabaseConfig {
-    let url = required("SUPABASE_URL", option_env!("SUPABASE_URL"));
-    let key = required("SUPABASE_ANON_KEY", option_env!("SUPABASE_ANON_KEY"));
-    SupabaseConfig::from_options(&MountOptions::new().url(url).anon_key(key)).unwrap()
-}
-
-/// A value captured at build time; the tests need the stack's.
-fn required(name: &str, value: Option<&'static str>) -> &'static str {
-    value.unwrap_or_else(|| {
-        panic!("{name} must be set at build time: run under `devstack exec --seed`")
-    })
 }
 
 async fn wait_for(host: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
