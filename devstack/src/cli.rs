@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::stack::ThirdPartyIssuer;
+
 /// Default HTTP port of `devstack up` (the Supabase CLI's API port).
 pub const DEFAULT_PORT: u16 = 54321;
 
@@ -15,9 +17,10 @@ USAGE:
       serve until Ctrl-C. Data is kept between runs.
   devstack exec [--data-dir D] [--seed] [OPTIONS] -- COMMAND [ARGS...]
       Start a throwaway stack (temporary folder, free ports), run COMMAND
-      with SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY,
-      SUPABASE_JWT_SECRET, DATABASE_URL, PGHOST, PGPORT, PGUSER, PGDATABASE
-      set, stop the stack and exit with COMMAND's status.
+      with SUPABASE_URL, SUPABASE_PUBLISHABLE_KEY, SUPABASE_SECRET_KEY,
+      SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY (the legacy keys),
+      SUPABASE_JWT_SECRET, SUPABASE_JWKS_URL, DATABASE_URL, PGHOST, PGPORT,
+      PGUSER, PGDATABASE set, stop the stack and exit with COMMAND's status.
   devstack bench-rpc [--requests N] [--concurrency C]
       Start a throwaway stack and print latency and throughput of an RPC
       call next to the same call made directly in SQL.
@@ -27,8 +30,11 @@ OPTIONS:
   --bootstrap-dir D  platform bootstrap (default <repo>/devstack/bootstrap)
   --dist DIR         built app served at / (default <repo>/dist)
   --db-url URL       use this database instead of a managed cluster
-  --jwt-secret S     JWT secret (default: Supabase's local development secret,
-                     or $DEVSTACK_JWT_SECRET)
+  --jwt-secret S     legacy JWT secret (default: Supabase's local development
+                     secret, or $DEVSTACK_JWT_SECRET)
+  --third-party ISSUER=JWKS
+                     also accept tokens of this identity provider, whose JWKS
+                     is a file or an http:// URL on loopback (repeatable)
   --seed             (exec) run sql/seed.sql; `up` seeds a fresh database
 ";
 
@@ -51,6 +57,8 @@ pub struct StackArgs {
     pub db_url: Option<String>,
     /// `--jwt-secret`.
     pub jwt_secret: Option<String>,
+    /// `--third-party ISSUER=JWKS` (repeatable).
+    pub third_party: Vec<ThirdPartyIssuer>,
 }
 
 /// A parsed command line.
@@ -175,6 +183,7 @@ fn stack_flag(stack: &mut StackArgs, flag: &Flag, it: &mut Flags) -> Result<bool
         "--dist" => stack.dist = Some(it.value(flag)?.into()),
         "--db-url" => stack.db_url = Some(it.value(flag)?),
         "--jwt-secret" => stack.jwt_secret = Some(it.value(flag)?),
+        "--third-party" => stack.third_party.push(it.value(flag)?.parse()?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -258,6 +267,21 @@ mod tests {
         };
         assert!(seed);
         assert_eq!(command, args("pg_prove --ext .sql tests/sql/"));
+    }
+
+    #[test]
+    fn third_party_issuers_are_repeatable() {
+        let cmd = parse(&args(
+            "exec --third-party https://a.example=/tmp/a.json --third-party=b=http://127.0.0.1:9/j -- true",
+        ))
+        .unwrap();
+        let Command::Exec { stack, .. } = cmd else {
+            panic!("not exec")
+        };
+        assert_eq!(stack.third_party.len(), 2);
+        assert_eq!(stack.third_party[0].issuer, "https://a.example");
+        assert_eq!(stack.third_party[1].jwks, "http://127.0.0.1:9/j");
+        assert!(parse(&args("up --third-party nothing")).is_err());
     }
 
     #[test]

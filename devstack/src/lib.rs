@@ -8,9 +8,12 @@
 
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod cors;
 pub mod error;
-pub mod keys;
+pub mod gateway;
+pub mod jwt;
+pub mod keystore;
 pub mod migrate;
 pub mod net_worker;
 pub mod postgres;
@@ -23,4 +26,4 @@ pub mod stack;
 pub mod storage;
 
 pub use error::{Error, Result};
-pub use stack::{Stack, StackInfo, StackOptions};
+pub use stack::{Stack, StackInfo, StackOptions, ThirdPartyIssuer};

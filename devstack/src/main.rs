@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use devstack::cli::{self, Command, StackArgs};
-use devstack::keys::DEFAULT_JWT_SECRET;
+use devstack::gateway::DEFAULT_JWT_SECRET;
 use devstack::postgres::free_port;
 use devstack::stack::{repo_root, SeedPolicy};
 use devstack::{bench, Stack, StackOptions};
@@ -71,6 +71,7 @@ fn options(args: &StackArgs, seed: SeedPolicy) -> StackOptions {
         .or_else(|| std::env::var("DEVSTACK_JWT_SECRET").ok())
         .unwrap_or_else(|| DEFAULT_JWT_SECRET.to_string());
     opts.seed = seed;
+    opts.third_party = args.third_party.clone();
     opts
 }
 
@@ -158,9 +159,12 @@ fn print_banner(stack: &Stack, sql_dir: &std::path::Path) {
     let report = stack.report();
     println!("devstack is up.\n");
     println!("  URL               {}", info.url);
-    println!("  anon key          {}", info.anon_key);
-    println!("  service_role key  {}", info.service_role_key);
-    println!("  JWT secret        {}", info.jwt_secret);
+    println!("  publishable key   {}", info.publishable_key);
+    println!("  secret key        {}", info.secret_key);
+    println!("  JWKS              {}", info.jwks_url);
+    println!("  legacy anon key   {}", info.anon_key);
+    println!("  legacy service_role key {}", info.service_role_key);
+    println!("  legacy JWT secret {}", info.jwt_secret);
     println!("  DB URL            {}", info.db_url);
     println!(
         "  data folder       {} (connection facts in stack.json)",
@@ -226,6 +230,9 @@ async fn run_command(stack: &Stack, command: &[String], stops: &mut Stops) -> i3
     let mut cmd = tokio::process::Command::new(&command[0]);
     cmd.args(&command[1..])
         .env("SUPABASE_URL", &info.url)
+        .env("SUPABASE_PUBLISHABLE_KEY", &info.publishable_key)
+        .env("SUPABASE_SECRET_KEY", &info.secret_key)
+        .env("SUPABASE_JWKS_URL", &info.jwks_url)
         .env("SUPABASE_ANON_KEY", &info.anon_key)
         .env("SUPABASE_SERVICE_ROLE_KEY", &info.service_role_key)
         .env("SUPABASE_JWT_SECRET", &info.jwt_secret)

@@ -8,7 +8,8 @@ use axum::Router;
 use deadpool_postgres::Pool;
 use tokio::sync::watch;
 
-use crate::keys::{JwtSecret, ProjectKeys};
+use crate::gateway::ApiKeys;
+use crate::jwt::KeySet;
 use crate::{cors, rest, serve_app};
 
 /// Schemas reachable through `/rest/v1`, as on a Supabase project.
@@ -18,10 +19,11 @@ pub const EXPOSED_SCHEMAS: &[&str] = &["public", "graphql_public"];
 pub struct AppState {
     /// Public base URL, e.g. `http://127.0.0.1:54321`.
     pub url: String,
-    /// Secret that signs and verifies every JWT.
-    pub jwt: JwtSecret,
-    /// The anon and service-role keys.
-    pub keys: ProjectKeys,
+    /// Every key that verifies tokens (legacy secret, signing key,
+    /// third-party issuers) and the key that signs user tokens.
+    pub jwt: KeySet,
+    /// The API keys the gateway accepts.
+    pub keys: ApiKeys,
     /// Connections as the API login role (`authenticator` when the bootstrap
     /// created it), which switches to the caller's role per transaction.
     pub db: Pool,

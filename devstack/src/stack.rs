@@ -18,7 +18,9 @@ use tokio::sync::watch;
 use tokio_postgres::NoTls;
 
 use crate::error::{Error, Result};
-use crate::keys::{JwtSecret, ProjectKeys, DEFAULT_JWT_SECRET};
+use crate::gateway::{ApiKeys, DEFAULT_JWT_SECRET};
+use crate::jwt::{HmacSecret, KeySet};
+use crate::keystore::{self, StoredKeys};
 use crate::migrate::{self, DemoLogin};
 use crate::net_worker;
 use crate::postgres::{free_port, Cluster, Durability, PgBinaries};
@@ -56,6 +58,35 @@ pub struct StackOptions {
     pub jwt_secret: String,
     /// When to seed.
     pub seed: SeedPolicy,
+    /// Identity providers whose tokens the stack also accepts, as
+    /// Supabase's third-party auth does.
+    pub third_party: Vec<ThirdPartyIssuer>,
+}
+
+/// A third-party identity provider the stack trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThirdPartyIssuer {
+    /// The issuer (`iss` of its tokens), e.g. `https://example.clerk.accounts.dev`.
+    pub issuer: String,
+    /// Where its JWKS document is: a file, or an `http://` URL on loopback
+    /// (read once at start).
+    pub jwks: String,
+}
+
+impl std::str::FromStr for ThirdPartyIssuer {
+    type Err = String;
+
+    /// Parses `ISSUER=JWKS` (the JWKS a file path or a loopback URL).
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let (issuer, jwks) = text
+            .split_once('=')
+            .filter(|(i, j)| !i.is_empty() && !j.is_empty())
+            .ok_or_else(|| format!("expected ISSUER=JWKS_FILE_OR_URL, got {text:?}"))?;
+        Ok(ThirdPartyIssuer {
+            issuer: issuer.to_string(),
+            jwks: jwks.to_string(),
+        })
+    }
 }
 
 impl StackOptions {
@@ -72,6 +103,7 @@ impl StackOptions {
             dist_dir: root.join("dist"),
             jwt_secret: DEFAULT_JWT_SECRET.to_string(),
             seed: SeedPolicy::Never,
+            third_party: Vec::new(),
         }
     }
 
@@ -91,12 +123,18 @@ impl StackOptions {
 pub struct StackInfo {
     /// Base URL, e.g. `http://127.0.0.1:54321`.
     pub url: String,
-    /// The anon key.
+    /// The publishable API key (`sb_publishable_…`), for browsers.
+    pub publishable_key: String,
+    /// The secret API key (`sb_secret_…`), for servers only.
+    pub secret_key: String,
+    /// The legacy anon key (an HS256 JWT).
     pub anon_key: String,
-    /// The service-role key.
+    /// The legacy service-role key (an HS256 JWT).
     pub service_role_key: String,
-    /// The JWT secret.
+    /// The legacy JWT secret.
     pub jwt_secret: String,
+    /// Where the public signing keys are published.
+    pub jwks_url: String,
     /// Superuser connection URL.
     pub db_url: String,
 }
@@ -198,9 +236,12 @@ impl Stack {
         let mut stack = Stack {
             info: StackInfo {
                 url: String::new(),
+                publishable_key: String::new(),
+                secret_key: String::new(),
                 anon_key: String::new(),
                 service_role_key: String::new(),
                 jwt_secret: options.jwt_secret.clone(),
+                jwks_url: String::new(),
                 db_url: String::new(),
             },
             report: StartReport::default(),
@@ -244,12 +285,22 @@ impl Stack {
         &self.info.url
     }
 
-    /// The anon key.
+    /// The publishable API key.
+    pub fn publishable_key(&self) -> &str {
+        &self.info.publishable_key
+    }
+
+    /// The secret API key.
+    pub fn secret_key(&self) -> &str {
+        &self.info.secret_key
+    }
+
+    /// The legacy anon key.
     pub fn anon_key(&self) -> &str {
         &self.info.anon_key
     }
 
-    /// The service-role key.
+    /// The legacy service-role key.
     pub fn service_role_key(&self) -> &str {
         &self.info.service_role_key
     }
@@ -357,7 +408,15 @@ fn run_stack(
         }
     };
     runtime.block_on(async move {
-        let started = prepare(&options, &db_url, initialized, listener, shutdown.clone()).await;
+        let started = prepare(
+            &options,
+            &data_dir,
+            &db_url,
+            initialized,
+            listener,
+            shutdown.clone(),
+        )
+        .await;
         let (state, report, listener) = match started {
             Ok(v) => v,
             Err(e) => {
@@ -367,9 +426,12 @@ fn run_stack(
         };
         let info = StackInfo {
             url: state.url.clone(),
+            publishable_key: state.keys.publishable.clone(),
+            secret_key: state.keys.secret.clone(),
             anon_key: state.keys.anon.clone(),
             service_role_key: state.keys.service_role.clone(),
             jwt_secret: options.jwt_secret.clone(),
+            jwks_url: format!("{}/auth/v1/.well-known/jwks.json", state.url),
             db_url: db_url.clone(),
         };
         let worker = tokio::spawn(net_worker::run(state.clone(), shutdown.clone()));
@@ -398,6 +460,7 @@ fn run_stack(
 /// Brings the schema up to date and builds the shared state.
 async fn prepare(
     options: &StackOptions,
+    data_dir: &Path,
     db_url: &str,
     initialized: bool,
     listener: std::net::TcpListener,
@@ -453,8 +516,23 @@ async fn prepare(
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listen address", e))?;
-    let jwt = JwtSecret::new(options.jwt_secret.clone());
-    let keys = ProjectKeys::derive(&jwt);
+    let stored = if options.data_dir.is_some() {
+        keystore::load_or_create(data_dir)?
+    } else {
+        StoredKeys::generate()
+    };
+    let legacy = HmacSecret::new(options.jwt_secret.clone());
+    let keys = ApiKeys::new(&legacy, stored.publishable, stored.secret);
+    let mut jwt = KeySet::new(legacy, stored.signing);
+    for provider in &options.third_party {
+        let document = read_jwks(&provider.jwks).await?;
+        jwt.trust_issuer(&provider.issuer, &document).map_err(|e| {
+            Error::Config(format!(
+                "the JWKS of {} ({}) cannot be used: {e}",
+                provider.issuer, provider.jwks
+            ))
+        })?;
+    }
     let state = Arc::new(AppState {
         url: format!("http://127.0.0.1:{}", addr.port()),
         jwt,
@@ -466,6 +544,42 @@ async fn prepare(
         shutdown,
     });
     Ok((state, report, listener))
+}
+
+/// A third-party JWKS document from a file or a loopback `http://` URL.
+async fn read_jwks(source: &str) -> Result<serde_json::Value> {
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        let url = reqwest::Url::parse(source)
+            .map_err(|e| Error::Config(format!("invalid JWKS URL {source}: {e}")))?;
+        let host = url.host_str().unwrap_or("");
+        let loopback = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback || url.scheme() != "http" {
+            return Err(Error::Config(format!(
+                "a JWKS URL must be http:// on loopback (devstack has no TLS and no internet): {source}"
+            )));
+        }
+        let response = reqwest::get(url)
+            .await
+            .map_err(|e| Error::Config(format!("fetching the JWKS at {source}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(Error::Config(format!(
+                "fetching the JWKS at {source}: HTTP {}",
+                response.status()
+            )));
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| Error::Config(format!("reading the JWKS at {source}: {e}")))?
+    } else {
+        fs::read_to_string(source).map_err(|e| Error::io(format!("reading {source}"), e))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Config(format!("the JWKS at {source} is not JSON: {e}")))
 }
 
 fn pool(config: tokio_postgres::Config, size: usize) -> Result<Pool> {

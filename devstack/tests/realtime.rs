@@ -32,7 +32,7 @@ async fn handshake_error(query: &str) -> (u16, Value) {
 #[tokio::test]
 async fn handshake_refusals_have_realtime_statuses_and_texts() {
     let env = env();
-    let now = devstack::realtime::token::now();
+    let now = devstack::clock::unix_secs();
     let cases = [
         ("vsn=2.0.0".to_string(), 401, "API key is missing"),
         (
@@ -43,10 +43,8 @@ async fn handshake_refusals_have_realtime_statuses_and_texts() {
         (
             format!(
                 "apikey={}",
-                devstack::realtime::token::sign_hs256(
-                    &json!({"role":"anon","exp":now+60}),
-                    b"wrong secret"
-                )
+                devstack::jwt::HmacSecret::new("a wrong secret that is long enough")
+                    .sign(&json!({"role":"anon","exp":now+60}))
             ),
             401,
             "Failed to validate JWT signature",
@@ -269,16 +267,14 @@ async fn join_errors() {
             r["response"]["reason"],
             "MalformedJWT: The token provided is not a valid JWT"
         );
-        let bad_sig = devstack::realtime::token::sign_hs256(
-            &json!({"role":"anon","exp":4_000_000_000i64}),
-            b"nope",
-        );
+        let bad_sig = devstack::jwt::HmacSecret::new("nope, not the secret of this stack")
+            .sign(&json!({"role":"anon","exp":4_000_000_000i64}));
         let (_, r) = c.join(&t, json!({}), Some(&bad_sig)).await;
         assert_eq!(
             r["response"]["reason"],
             "JwtSignatureError: Failed to validate JWT signature"
         );
-        let now = devstack::realtime::token::now();
+        let now = devstack::clock::unix_secs();
         let expired = sign(&env, json!({"role":"authenticated","exp":now - 5}));
         let (_, r) = c.join(&t, json!({}), Some(&expired)).await;
         let reason = r["response"]["reason"].as_str().unwrap();

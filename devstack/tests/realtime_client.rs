@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
+use devstack::jwt::HmacSecret;
 use devstack::realtime::frame::{decode_user_broadcast, UserBroadcast, Vsn};
-use devstack::realtime::token::sign_hs256;
 use devstack::{Stack, StackOptions};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -68,16 +68,16 @@ pub fn env() -> Env {
 
 /// A user token signed with the stack's secret.
 pub fn user_token(env: &Env, sub: &str, ttl_secs: i64) -> String {
-    let now = devstack::realtime::token::now();
-    sign_hs256(
-        &json!({"sub": sub, "role": "authenticated", "aud": "authenticated", "exp": now + ttl_secs, "iat": now}),
-        env.secret.as_bytes(),
+    let now = devstack::clock::unix_secs();
+    sign(
+        env,
+        json!({"sub": sub, "role": "authenticated", "aud": "authenticated", "exp": now + ttl_secs, "iat": now}),
     )
 }
 
 /// Signs arbitrary claims with the stack's secret.
 pub fn sign(env: &Env, claims: Value) -> String {
-    sign_hs256(&claims, env.secret.as_bytes())
+    HmacSecret::new(env.secret.clone()).sign(&claims)
 }
 
 /// Runs SQL as the superuser.

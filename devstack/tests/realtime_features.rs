@@ -609,7 +609,7 @@ async fn access_token_updates_and_expiry() {
         // An expired token in an update closes the channel.
         let pt = format!("realtime:{}", topic("tok"));
         let j = c.join_ok(&pt, json!({}), Some(&alice)).await;
-        let now = devstack::realtime::token::now();
+        let now = devstack::clock::unix_secs();
         let expired = sign(&env, json!({"role":"authenticated","exp": now - 3}));
         c.send(
             Some(&j),

@@ -208,7 +208,7 @@ async fn user_token_switches_role_and_exposes_claims() {
     let user = "6f1e6a4e-3f5b-4a5c-9d8e-0a1b2c3d4e5f";
     let jwt = token(json!({
         "sub": user, "role": "authenticated", "aud": "authenticated",
-        "exp": devstack::keys::unix_now() as i64 + 600,
+        "exp": devstack::clock::unix_now() as i64 + 600,
     }));
     let r = Call::post("t_whoami", "{}")
         .bearer(&jwt)
@@ -304,7 +304,7 @@ async fn malformed_token_is_refused() {
 
 #[tokio::test]
 async fn token_signed_with_another_secret_is_refused() {
-    let forged = devstack::keys::JwtSecret::new("not-the-secret-of-this-stack-but-long-enough")
+    let forged = devstack::jwt::HmacSecret::new("not-the-secret-of-this-stack-but-long-enough")
         .sign(&json!({"role": "service_role"}));
     let r = Call::post("t_secret", "{}").bearer(&forged).send().await;
     assert_jwt_error(&r, "PGRST301", "No suitable key or wrong key type");
@@ -331,7 +331,7 @@ async fn alg_none_is_refused() {
 
 #[tokio::test]
 async fn expired_token_is_refused() {
-    let now = devstack::keys::unix_now() as i64;
+    let now = devstack::clock::unix_now() as i64;
     let expired = token(json!({"role": "authenticated", "exp": now - 60}));
     let r = Call::post("t_add", r#"{"a":1}"#)
         .bearer(&expired)

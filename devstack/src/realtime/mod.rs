@@ -29,6 +29,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+use crate::clock::unix_secs;
+use crate::gateway::{self, ApiKeys};
+use crate::jwt::KeySet;
 use crate::server::AppState;
 
 /// Limits and timings; the defaults are Supabase Realtime's.
@@ -92,20 +95,23 @@ pub struct Realtime {
     pub hub: Arc<hub::Hub>,
     auth: auth::Authorizer,
     pool: deadpool_postgres::Pool,
-    secret: Vec<u8>,
+    verifier: KeySet,
+    api_keys: ApiKeys,
     config: RealtimeConfig,
     owners: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Realtime {
-    /// A server that verifies tokens with `jwt_secret` and authorizes
+    /// A server that verifies tokens with `verifier` (after swapping opaque
+    /// API keys for their role JWTs, as the gateway does) and authorizes
     /// private channels on `pool`, whose connections must bypass RLS on
     /// `realtime.messages` (superuser or table owner).
     /// `shutdown` turning true closes every socket and stops the listener.
     pub fn new(
         pool: deadpool_postgres::Pool,
-        jwt_secret: &[u8],
+        verifier: KeySet,
+        api_keys: ApiKeys,
         config: RealtimeConfig,
         shutdown: watch::Receiver<bool>,
     ) -> Arc<Realtime> {
@@ -113,18 +119,20 @@ impl Realtime {
             hub: Arc::new(hub::Hub::default()),
             auth: auth::Authorizer::new(pool.clone()),
             pool,
-            secret: jwt_secret.to_vec(),
+            verifier,
+            api_keys,
             config,
             owners: AtomicU64::new(1),
             shutdown,
         })
     }
 
-    /// The Realtime server of a stack: its superuser pool and its secret.
+    /// The Realtime server of a stack: its superuser pool and its keys.
     pub fn for_app(state: &AppState) -> Arc<Realtime> {
         Realtime::new(
             state.admin_db.clone(),
-            state.jwt.as_str().as_bytes(),
+            state.jwt.clone(),
+            state.keys.clone(),
             RealtimeConfig::from_env(),
             state.shutdown.clone(),
         )
@@ -142,6 +150,11 @@ impl Realtime {
                 _ = shutdown.wait_for(|stop| *stop) => {}
             }
         })
+    }
+
+    /// Verifies a token with Realtime's rules at the current time.
+    fn verify(&self, token: &str) -> Result<token::Claims, token::TokenError> {
+        token::verify(token, &self.verifier, unix_secs())
     }
 
     /// Resolves when the stack shuts down.
@@ -263,8 +276,9 @@ async fn websocket(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| query.get("apikey").cloned())
+        .map(|key| gateway::socket_token(&rt.api_keys, &key))
         .unwrap_or_default();
-    if let Err(e) = token::verify(&token, &rt.secret, token::now()) {
+    if let Err(e) = rt.verify(&token) {
         let (status, message) = e.handshake();
         return handshake_error(status, message);
     }

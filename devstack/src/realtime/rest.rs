@@ -6,8 +6,9 @@
 use super::auth::AuthContext;
 use super::frame::{Encoding, UserBroadcast};
 use super::hub::{Broadcast, GroupKey};
-use super::token::{self, Claims};
+use super::token::Claims;
 use super::Realtime;
+use crate::gateway;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -33,24 +34,16 @@ fn unprocessable(errors: Value) -> Response {
         .into_response()
 }
 
-/// The caller's claims: `Authorization: Bearer` first, else `apikey`
-/// (header, or the query string realtime-js keeps from the socket URL).
+/// The caller's claims: the bearer token the gateway forwards
+/// (`Authorization`, else the `apikey` header or the query parameter
+/// realtime-js keeps from the socket URL, opaque keys swapped for their
+/// role JWTs).
 fn caller(rt: &Realtime, headers: &HeaderMap, query: &HashMap<String, String>) -> Option<Claims> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::to_string);
-    let apikey = headers
-        .get("apikey")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| query.get("apikey").cloned());
-    let token = bearer.or(apikey)?;
-    token::verify(&token, &rt.secret, token::now()).ok()
+    let presented = gateway::presented(headers, query.get("apikey").map(String::as_str));
+    let token = gateway::forward(&rt.api_keys, presented, false)
+        .ok()?
+        .bearer?;
+    rt.verify(&token).ok()
 }
 
 fn all_headers(headers: &HeaderMap) -> Value {

@@ -265,7 +265,7 @@ impl Session {
     }
 
     fn recheck_at(&self, claims: &Claims) -> Instant {
-        let left = (token::expiry(claims) - token::now()).max(0) as u64;
+        let left = (token::expiry(claims) - crate::clock::unix_secs()).max(0) as u64;
         Instant::now() + self.rt.config.token_recheck.min(Duration::from_secs(left))
     }
 
@@ -278,8 +278,7 @@ impl Session {
             .map(|(t, _)| t.clone())
             .collect();
         for topic in due {
-            let verdict =
-                token::verify(&self.channels[&topic].token, &self.rt.secret, token::now());
+            let verdict = self.rt.verify(&self.channels[&topic].token);
             match verdict {
                 Ok(claims) => {
                     let at = self.recheck_at(&claims);
@@ -310,7 +309,7 @@ impl Session {
             return self.reason(&m, "ChannelRateLimitReached: Too many channels");
         }
         let token = config.token(&self.socket_token).to_string();
-        let claims = match token::verify(&token, &self.rt.secret, token::now()) {
+        let claims = match self.rt.verify(&token) {
             Ok(c) => c,
             Err(e) => return self.reason(&m, &e.join_reason()),
         };
@@ -598,7 +597,7 @@ impl Session {
         if new_token.starts_with("sb_") || new_token == ch.token {
             return;
         }
-        let claims = match token::verify(new_token, &self.rt.secret, token::now()) {
+        let claims = match self.rt.verify(new_token) {
             Ok(c) => c,
             Err(e) => return self.shutdown(&topic, &e.shutdown_message()),
         };

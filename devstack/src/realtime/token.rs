@@ -1,15 +1,14 @@
 //! JWT checks with Realtime's own error taxonomy: which failure a token has
-//! decides both the handshake status and the channel error text, so this
-//! module verifies HS256/384/512 tokens itself and names each failure.
+//! decides both the handshake status and the channel error text. The
+//! signature is checked by the stack's one key set; this module applies
+//! Realtime's time and claim rules and names each failure.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use serde_json::{Map, Value};
-use sha2::{Sha256, Sha384, Sha512};
+use serde_json::Value;
+
+use crate::jwt::{KeySet, VerifyError};
 
 /// Verified JWT claims.
-pub type Claims = Map<String, Value>;
+pub use crate::jwt::Claims;
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,57 +87,19 @@ impl std::fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-fn decode_json_part(part: &str) -> Option<Value> {
-    let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-fn signature_ok(alg: &str, secret: &[u8], signed: &[u8], sig: &[u8]) -> bool {
-    macro_rules! check {
-        ($h:ty) => {{
-            let Ok(mut mac) = Hmac::<$h>::new_from_slice(secret) else {
-                return false;
-            };
-            mac.update(signed);
-            mac.verify_slice(sig).is_ok()
-        }};
-    }
-    match alg {
-        "HS256" => check!(Sha256),
-        "HS384" => check!(Sha384),
-        "HS512" => check!(Sha512),
-        _ => false,
-    }
-}
-
-/// Verifies `token` with the project `secret` at unix time `now` and returns
+/// Verifies `token` with the stack's keys at unix time `now` and returns
 /// its claims, in the order Realtime checks them: shape, signature, `exp`
 /// and `iat` types and expiry, then the presence of `role` and `exp`.
-pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
+pub fn verify(token: &str, keys: &KeySet, now: i64) -> Result<Claims, TokenError> {
     let token: String = token.chars().filter(|c| !c.is_whitespace()).collect();
-    if token.is_empty() {
-        return Err(TokenError::Missing);
-    }
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
+    let claims = match keys.verify(&token) {
+        Ok((claims, _)) => claims,
+        Err(VerifyError::Empty) => return Err(TokenError::Missing),
+        Err(VerifyError::Parts(_) | VerifyError::Header | VerifyError::Claims) => {
+            return Err(TokenError::Malformed)
+        }
+        Err(_) => return Err(TokenError::Signature),
     };
-    let Some(Value::Object(claims)) = decode_json_part(p) else {
-        return Err(TokenError::Malformed);
-    };
-    let Some(Value::Object(header)) = decode_json_part(h) else {
-        return Err(TokenError::Malformed);
-    };
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
-    let sig = URL_SAFE_NO_PAD
-        .decode(s.trim_end_matches('='))
-        .map_err(|_| TokenError::Signature)?;
-    let signed_len = h.len() + 1 + p.len();
-    if !signature_ok(alg, secret, &token.as_bytes()[..signed_len], &sig) {
-        return Err(TokenError::Signature);
-    }
     match claims.get("exp") {
         None => {}
         Some(Value::Number(n)) => {
@@ -177,102 +138,84 @@ pub fn role(claims: &Claims) -> String {
     }
 }
 
-/// Signs `claims` as an HS256 JWT. Tests and the benchmark mint tokens
-/// with it; the server only verifies.
-pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signed = format!("{header}.{payload}");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(signed.as_bytes());
-    let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{signed}.{sig}")
-}
-
-/// Current unix time in seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::{Algorithm, HmacSecret, SigningKey};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use serde_json::json;
 
-    const SECRET: &[u8] = b"super-secret-jwt-token-with-at-least-32-characters-long";
     const NOW: i64 = 1_800_000_000;
+
+    fn secret() -> HmacSecret {
+        HmacSecret::new("super-secret-jwt-token-with-at-least-32-characters-long")
+    }
+
+    fn keys() -> KeySet {
+        KeySet::new(secret(), SigningKey::generate())
+    }
 
     #[test]
     fn accepts_a_valid_token() {
-        let t = sign_hs256(
-            &json!({"role":"authenticated","exp":NOW + 60,"sub":"u1"}),
-            SECRET,
-        );
-        let c = verify(&t, SECRET, NOW).unwrap();
+        let keys = keys();
+        let t = secret().sign(&json!({"role":"authenticated","exp":NOW + 60,"sub":"u1"}));
+        let c = verify(&t, &keys, NOW).unwrap();
         assert_eq!(role(&c), "authenticated");
         assert_eq!(expiry(&c), NOW + 60);
         // Whitespace inside is ignored, as Realtime strips it.
         let spaced = format!(" {}\n", t);
-        assert!(verify(&spaced, SECRET, NOW).is_ok());
+        assert!(verify(&spaced, &keys, NOW).is_ok());
+        let es = keys
+            .signing_key()
+            .sign(&json!({"role":"authenticated","exp":NOW + 60}));
+        assert!(verify(&es, &keys, NOW).is_ok());
     }
 
     #[test]
     fn names_each_failure() {
-        assert_eq!(verify("", SECRET, NOW), Err(TokenError::Missing));
-        assert_eq!(verify("abc", SECRET, NOW), Err(TokenError::Malformed));
-        assert_eq!(verify("a.b.c.d", SECRET, NOW), Err(TokenError::Malformed));
-        let good = sign_hs256(&json!({"role":"anon","exp":NOW + 60}), SECRET);
+        let keys = keys();
+        assert_eq!(verify("", &keys, NOW), Err(TokenError::Missing));
+        assert_eq!(verify("abc", &keys, NOW), Err(TokenError::Malformed));
+        assert_eq!(verify("a.b.c.d", &keys, NOW), Err(TokenError::Malformed));
+        let other = HmacSecret::new("another secret that is long enough to be one");
+        let good = other.sign(&json!({"role":"anon","exp":NOW + 60}));
+        assert_eq!(verify(&good, &keys, NOW), Err(TokenError::Signature));
+        let stranger = SigningKey::generate().sign(&json!({"role":"anon","exp":NOW + 60}));
+        assert_eq!(verify(&stranger, &keys, NOW), Err(TokenError::Signature));
+        let expired = secret().sign(&json!({"role":"anon","exp":NOW - 42}));
         assert_eq!(
-            verify(&good, b"another secret", NOW),
-            Err(TokenError::Signature)
-        );
-        let expired = sign_hs256(&json!({"role":"anon","exp":NOW - 42}), SECRET);
-        assert_eq!(
-            verify(&expired, SECRET, NOW),
+            verify(&expired, &keys, NOW),
             Err(TokenError::Expired { seconds_ago: 42 })
         );
-        let no_role = sign_hs256(&json!({"exp":NOW + 60}), SECRET);
-        assert_eq!(
-            verify(&no_role, SECRET, NOW),
-            Err(TokenError::MissingClaims)
-        );
-        let no_exp = sign_hs256(&json!({"role":"anon"}), SECRET);
-        assert_eq!(verify(&no_exp, SECRET, NOW), Err(TokenError::MissingClaims));
-        let bad_exp = sign_hs256(&json!({"role":"anon","exp":"soon"}), SECRET);
-        assert_eq!(
-            verify(&bad_exp, SECRET, NOW),
-            Err(TokenError::InvalidClaims)
-        );
+        let no_role = secret().sign(&json!({"exp":NOW + 60}));
+        assert_eq!(verify(&no_role, &keys, NOW), Err(TokenError::MissingClaims));
+        let no_exp = secret().sign(&json!({"role":"anon"}));
+        assert_eq!(verify(&no_exp, &keys, NOW), Err(TokenError::MissingClaims));
+        let bad_exp = secret().sign(&json!({"role":"anon","exp":"soon"}));
+        assert_eq!(verify(&bad_exp, &keys, NOW), Err(TokenError::InvalidClaims));
         let array_claims = format!(
             "{}.{}.x",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#),
             URL_SAFE_NO_PAD.encode(b"[1]")
         );
         assert_eq!(
-            verify(&array_claims, SECRET, NOW),
+            verify(&array_claims, &keys, NOW),
             Err(TokenError::Malformed)
         );
     }
 
     #[test]
-    fn other_hmac_sizes_and_unknown_algorithms() {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512"}"#);
+    fn other_hmac_sizes_and_unsecured_tokens() {
+        let keys = keys();
+        let t = secret().sign_with(Algorithm::Hs512, &json!({"role":"anon","exp":NOW + 5}));
+        assert!(verify(&t, &keys, NOW).is_ok());
         let payload = URL_SAFE_NO_PAD.encode(json!({"role":"anon","exp":NOW + 5}).to_string());
-        let signed = format!("{header}.{payload}");
-        let mut mac = Hmac::<Sha512>::new_from_slice(SECRET).unwrap();
-        mac.update(signed.as_bytes());
-        let t = format!(
-            "{signed}.{}",
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        );
-        assert!(verify(&t, SECRET, NOW).is_ok());
         let none = format!(
             "{}.{payload}.",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#)
         );
-        assert_eq!(verify(&none, SECRET, NOW), Err(TokenError::Signature));
+        assert_eq!(verify(&none, &keys, NOW), Err(TokenError::Signature));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use axum::http::{header, HeaderName, HeaderValue, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::keys::JwtError;
+use super::jwt::JwtError;
+use crate::gateway::GatewayError;
 
 /// An error answered to the client.
 #[derive(Debug, Clone)]
@@ -18,9 +19,9 @@ pub struct ApiError {
     pub body: Box<ErrorBody>,
     /// Extra response headers.
     pub headers: Vec<(String, String)>,
-    /// A refusal by the API gateway in front of PostgREST, whose body
-    /// carries only `message`.
-    pub gateway: bool,
+    /// A refusal by the API gateway in front of PostgREST, which answers
+    /// with its own body.
+    pub gateway: Option<GatewayError>,
 }
 
 /// PostgREST's error body (field order as PostgREST writes it).
@@ -54,15 +55,15 @@ impl ApiError {
                 message: message.into(),
             }),
             headers: Vec::new(),
-            gateway: false,
+            gateway: None,
         }
     }
 
-    /// A refusal by the API gateway (Kong's `key-auth` on Supabase).
-    pub fn gateway(status: StatusCode, message: &str) -> Self {
+    /// A refusal by the API gateway in front of PostgREST.
+    pub fn gateway(err: GatewayError) -> Self {
         ApiError {
-            gateway: true,
-            ..ApiError::new(status, "", message, None, None)
+            gateway: Some(err),
+            ..ApiError::new(StatusCode::UNAUTHORIZED, "", err.message(), None, None)
         }
     }
 
@@ -111,8 +112,8 @@ impl ApiError {
 
     /// The HTTP response.
     pub fn into_response(self) -> Response<Body> {
-        let body = if self.gateway {
-            serde_json::to_vec(&serde_json::json!({ "message": self.body.message }))
+        let body = if let Some(gateway) = self.gateway {
+            serde_json::to_vec(&gateway.body())
         } else {
             serde_json::to_vec(&*self.body)
         }
@@ -124,7 +125,7 @@ impl ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        if !self.gateway {
+        if self.gateway.is_none() {
             if let Ok(v) = HeaderValue::from_str(&format!("PostgREST; error={}", self.body.code)) {
                 headers.insert(HeaderName::from_static("proxy-status"), v);
             }

@@ -1,11 +1,14 @@
-//! Who is calling: the API gateway's key check (Supabase's Kong `key-auth`)
-//! followed by PostgREST's JWT handling.
+//! Who is calling: the API gateway's key check and key swap
+//! ([`crate::gateway`]) followed by PostgREST's JWT handling.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use crate::keys::{JwtSecret, ProjectKeys};
+use super::jwt;
+use crate::clock::unix_now;
+use crate::gateway::{self, ApiKeys};
+use crate::jwt::KeySet;
 
 /// PostgREST's anonymous role on Supabase.
 pub const ANON_ROLE: &str = "anon";
@@ -31,43 +34,22 @@ impl Caller {
 /// Resolves the caller from `apikey` (header, else `query_apikey`) and
 /// `Authorization`.
 ///
-/// The gateway requires a project key in `apikey` and, when no
-/// `Authorization` header is sent, uses that key as the bearer token. Then,
-/// as in PostgREST: a bearer token must verify; a token without a `role`
-/// claim runs as the anonymous role; another authorization scheme is ignored.
+/// The gateway requires a project key in `apikey` and works out the bearer
+/// token PostgREST sees. Then, as in PostgREST: a bearer token must verify;
+/// a token without a `role` claim runs as the anonymous role; another
+/// authorization scheme is ignored.
 pub fn resolve(
     headers: &HeaderMap,
     query_apikey: Option<&str>,
-    secret: &JwtSecret,
-    keys: &ProjectKeys,
+    verifier: &KeySet,
+    keys: &ApiKeys,
 ) -> Result<Caller, ApiError> {
-    let apikey = headers
-        .get("apikey")
-        .and_then(|v| v.to_str().ok())
-        .or(query_apikey);
-    let Some(apikey) = apikey else {
-        return Err(gateway_error("No API key found in request"));
-    };
-    if !keys.is_project_key(apikey.trim()) {
-        return Err(gateway_error("Invalid authentication credentials"));
-    }
-    let token = match headers.get("authorization") {
-        None => Some(apikey.trim().to_string()),
-        Some(value) => {
-            let value = value.to_str().unwrap_or("");
-            match value.split_once(' ') {
-                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                    Some(token.trim().to_string())
-                }
-                None if value.eq_ignore_ascii_case("bearer") => Some(String::new()),
-                _ => None,
-            }
-        }
-    };
-    let Some(token) = token else {
+    let forwarded = gateway::forward(keys, gateway::presented(headers, query_apikey), true)
+        .map_err(ApiError::gateway)?;
+    let Some(token) = forwarded.bearer else {
         return Ok(anonymous());
     };
-    let mut claims = secret.verify(&token).map_err(|e| ApiError::jwt(&e))?;
+    let mut claims = jwt::verify(verifier, &token, unix_now()).map_err(|e| ApiError::jwt(&e))?;
     let role = match claims.get("role") {
         Some(Value::String(role)) => role.clone(),
         Some(Value::Null) | None => ANON_ROLE.to_string(),
@@ -87,21 +69,18 @@ fn anonymous() -> Caller {
     }
 }
 
-/// The gateway's own refusal, which has only a message.
-fn gateway_error(message: &str) -> ApiError {
-    ApiError::gateway(StatusCode::UNAUTHORIZED, message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::DEFAULT_JWT_SECRET;
+    use crate::gateway::DEFAULT_JWT_SECRET;
+    use crate::jwt::{HmacSecret, SigningKey};
     use serde_json::json;
 
-    fn setup() -> (JwtSecret, ProjectKeys) {
-        let secret = JwtSecret::new(DEFAULT_JWT_SECRET);
-        let keys = ProjectKeys::derive(&secret);
-        (secret, keys)
+    fn setup() -> (KeySet, ApiKeys) {
+        let secret = HmacSecret::new(DEFAULT_JWT_SECRET);
+        let (publishable, secret_key) = ApiKeys::generate_opaque();
+        let keys = ApiKeys::new(&secret, publishable, secret_key);
+        (KeySet::new(secret, SigningKey::generate()), keys)
     }
 
     fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
@@ -129,7 +108,9 @@ mod tests {
     #[test]
     fn user_token_sets_role_and_claims() {
         let (secret, keys) = setup();
-        let token = secret.sign(&json!({"role": "authenticated", "sub": "u1"}));
+        let token = secret
+            .signing_key()
+            .sign(&json!({"role": "authenticated", "sub": "u1"}));
         let caller = resolve(
             &headers(&[
                 ("apikey", keys.anon.clone()),
@@ -148,7 +129,7 @@ mod tests {
     #[test]
     fn token_without_role_runs_as_anon_with_role_claim_added() {
         let (secret, keys) = setup();
-        let token = secret.sign(&json!({"sub": "u1"}));
+        let token = secret.legacy_secret().sign(&json!({"sub": "u1"}));
         let caller = resolve(
             &headers(&[
                 ("apikey", keys.anon.clone()),
@@ -169,8 +150,32 @@ mod tests {
         let e = resolve(&HeaderMap::new(), None, &secret, &keys).unwrap_err();
         assert_eq!(e.body.message, "No API key found in request");
         let e = resolve(&headers(&[("apikey", "nope".into())]), None, &secret, &keys).unwrap_err();
-        assert_eq!(e.body.message, "Invalid authentication credentials");
+        assert_eq!(e.body.message, "Invalid API key");
         assert!(resolve(&HeaderMap::new(), Some(&keys.anon), &secret, &keys).is_ok());
+    }
+
+    #[test]
+    fn publishable_key_alone_runs_as_anon_and_secret_key_as_service_role() {
+        let (secret, keys) = setup();
+        let anon = resolve(
+            &headers(&[("apikey", keys.publishable.clone())]),
+            None,
+            &secret,
+            &keys,
+        )
+        .unwrap();
+        assert_eq!(anon.role, "anon");
+        let service = resolve(
+            &headers(&[
+                ("apikey", keys.secret.clone()),
+                ("authorization", format!("Bearer {}", keys.secret)),
+            ]),
+            None,
+            &secret,
+            &keys,
+        )
+        .unwrap();
+        assert_eq!(service.role, "service_role");
     }
 
     #[test]

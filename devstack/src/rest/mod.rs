@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod identity;
+pub mod jwt;
 pub mod routine;
 
 use axum::body::{Body, Bytes};

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::error::{StorageError, StorageResult};
 use super::token;
-use crate::keys::{unix_now, JwtSecret};
+use crate::clock::unix_now;
+use crate::gateway::{self, ApiKeys};
+use crate::jwt::KeySet;
 
 /// The role of a caller without a (valid) token.
 pub const ANON_ROLE: &str = "anon";
@@ -64,29 +66,26 @@ pub enum TokenRule {
     Optional,
 }
 
-/// The bearer token as Storage sees it behind the gateway.
-pub fn bearer(headers: &HeaderMap) -> String {
-    if let Some(value) = headers.get("authorization") {
-        let value = value.to_str().unwrap_or("").trim();
-        return match value.get(..6) {
-            Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => value[6..].trim().to_string(),
-            _ => value.to_string(),
-        };
-    }
-    headers
-        .get("apikey")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default()
+/// The bearer token as Storage sees it behind the gateway: `Authorization`,
+/// else the `apikey` (opaque keys swapped for their role JWTs); empty when
+/// there is neither.
+pub fn bearer(headers: &HeaderMap, keys: &ApiKeys) -> Result<String, gateway::GatewayError> {
+    let forwarded = gateway::forward(keys, gateway::presented(headers, None), false)?;
+    Ok(forwarded.bearer.unwrap_or_default())
 }
 
 /// Resolves the caller of a request.
-pub fn resolve(headers: &HeaderMap, secret: &JwtSecret, rule: TokenRule) -> StorageResult<Caller> {
-    let jwt = bearer(headers);
+pub fn resolve(
+    headers: &HeaderMap,
+    verifier: &KeySet,
+    keys: &ApiKeys,
+    rule: TokenRule,
+) -> StorageResult<Caller> {
+    let jwt = bearer(headers, keys).map_err(|e| StorageError::access_denied(e.message()))?;
     if jwt.is_empty() && rule == TokenRule::Optional {
         return Ok(Caller::anonymous());
     }
-    match token::verify(secret, &jwt, unix_now()) {
+    match token::verify(verifier, &jwt, unix_now()) {
         Ok(claims) => {
             let role = match claims.get("role") {
                 Some(Value::String(r)) if !r.is_empty() => r.clone(),
@@ -100,15 +99,28 @@ pub fn resolve(headers: &HeaderMap, secret: &JwtSecret, rule: TokenRule) -> Stor
             })
         }
         Err(_) if rule == TokenRule::Optional => Ok(Caller::anonymous()),
-        Err(message) => Err(StorageError::access_denied(message)),
+        Err(failure) => Err(StorageError::access_denied(failure.to_string())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::DEFAULT_JWT_SECRET;
+    use crate::gateway::DEFAULT_JWT_SECRET;
+    use crate::jwt::{HmacSecret, SigningKey};
     use serde_json::json;
+
+    fn api_keys() -> ApiKeys {
+        ApiKeys::new(
+            &HmacSecret::new(DEFAULT_JWT_SECRET),
+            "sb_publishable_p".into(),
+            "sb_secret_s".into(),
+        )
+    }
+
+    fn bearer_of(h: &HeaderMap) -> String {
+        bearer(h, &api_keys()).unwrap()
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -120,35 +132,46 @@ mod tests {
 
     #[test]
     fn bearer_prefers_authorization_then_apikey() {
-        assert_eq!(bearer(&headers(&[("authorization", "Bearer abc")])), "abc");
         assert_eq!(
-            bearer(&headers(&[("authorization", "bearer  abc ")])),
+            bearer_of(&headers(&[("authorization", "Bearer abc")])),
             "abc"
         );
         assert_eq!(
-            bearer(&headers(&[
+            bearer_of(&headers(&[("authorization", "bearer  abc ")])),
+            "abc"
+        );
+        assert_eq!(
+            bearer_of(&headers(&[
                 ("apikey", "key"),
                 ("authorization", "Bearer t")
             ])),
             "t"
         );
-        assert_eq!(bearer(&headers(&[("apikey", "key")])), "key");
-        assert_eq!(bearer(&HeaderMap::new()), "");
+        assert_eq!(bearer_of(&headers(&[("apikey", "key")])), "key");
+        assert_eq!(bearer_of(&HeaderMap::new()), "");
+        // An opaque key becomes its role's JWT, as behind Supabase's gateway.
+        assert_eq!(
+            bearer_of(&headers(&[("apikey", "sb_publishable_p")])),
+            api_keys().anon
+        );
     }
 
     #[test]
     fn required_tokens_must_verify() {
-        let secret = JwtSecret::new(DEFAULT_JWT_SECRET);
-        let e = resolve(&HeaderMap::new(), &secret, TokenRule::Required).unwrap_err();
+        let secret = HmacSecret::new(DEFAULT_JWT_SECRET);
+        let verifier = KeySet::new(secret.clone(), SigningKey::generate());
+        let keys = api_keys();
+        let e = resolve(&HeaderMap::new(), &verifier, &keys, TokenRule::Required).unwrap_err();
         assert_eq!(e.code, "AccessDenied");
         assert_eq!(e.message, "Invalid Compact JWS");
-        let anon = resolve(&HeaderMap::new(), &secret, TokenRule::Optional).unwrap();
+        let anon = resolve(&HeaderMap::new(), &verifier, &keys, TokenRule::Optional).unwrap();
         assert!(!anon.authenticated);
         let t = secret.sign(&json!({"role": "authenticated", "sub": "u", "exp": 4e9}));
         let auth = format!("Bearer {t}");
         let c = resolve(
             &headers(&[("authorization", &auth)]),
-            &secret,
+            &verifier,
+            &keys,
             TokenRule::Required,
         )
         .unwrap();

@@ -17,7 +17,7 @@ use super::route::{self, Access, Route, Undecodable};
 use super::token::{self, Scope as TokenScope};
 use super::upload::{self, FileBody, FileFacts};
 use super::{key, mime, Storage};
-use crate::keys::unix_now;
+use crate::clock::{unix_now, unix_secs};
 use crate::rest::parse_query;
 
 /// Most objects one request may delete or sign.
@@ -58,7 +58,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn caller(&self, rule: TokenRule) -> StorageResult<Caller> {
-        caller::resolve(self.headers, &self.storage.app.jwt, rule)
+        caller::resolve(
+            self.headers,
+            &self.storage.app.jwt,
+            &self.storage.app.keys,
+            rule,
+        )
     }
 
     fn param(&self, name: &str) -> Option<&str> {
@@ -154,10 +159,6 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
-}
-
-fn now_secs() -> i64 {
-    unix_now() as i64
 }
 
 /// `POST`/`PUT /object/{bucket}/{key}`: checked against the caller's
@@ -389,7 +390,12 @@ async fn sign(ctx: &Ctx<'_>, bucket: &str, key: &str, body: Body) -> StorageResu
         .await?
         .ok_or_else(StorageError::no_such_key)?;
     let url = format!("{bucket}/{key}");
-    let token = token::sign_download(&ctx.storage.app.jwt, &url, now_secs(), expires_in);
+    let token = token::sign_download(
+        ctx.storage.app.jwt.legacy_secret(),
+        &url,
+        unix_secs(),
+        expires_in,
+    );
     Ok(json_response(
         StatusCode::OK,
         &json!({"signedURL": format!("/object/sign/{url}?token={token}")}),
@@ -404,13 +410,18 @@ async fn sign_many(ctx: &Ctx<'_>, bucket: &str, body: Body) -> StorageResult<Res
     let paths = string_list(&body, "paths")?;
     let visible =
         db::visible_names(&ctx.storage.app.db, &ctx.scope(&caller), bucket, &paths).await?;
-    let now = now_secs();
+    let now = unix_secs();
     let results: Vec<Value> = paths
         .iter()
         .map(|path| {
             if visible.contains(path) {
                 let url = format!("{bucket}/{path}");
-                let token = token::sign_download(&ctx.storage.app.jwt, &url, now, expires_in);
+                let token = token::sign_download(
+                    ctx.storage.app.jwt.legacy_secret(),
+                    &url,
+                    now,
+                    expires_in,
+                );
                 json!({"error": null, "path": path,
                        "signedURL": format!("/object/sign/{url}?token={token}")})
             } else {
@@ -473,11 +484,11 @@ async fn sign_upload(ctx: &Ctx<'_>, bucket: &str, key: &str) -> StorageResult<Re
     db::probe_upload(&ctx.storage.app.db, &ctx.scope(&caller), &object, upsert).await?;
     let url = format!("{bucket}/{key}");
     let token = token::sign_upload(
-        &ctx.storage.app.jwt,
+        ctx.storage.app.jwt.legacy_secret(),
         &url,
         owner.as_deref(),
         upsert,
-        now_secs(),
+        unix_secs(),
         ctx.storage.config.signed_upload_expiry,
     );
     Ok(json_response(

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{StorageError, StorageResult};
-use crate::keys::{JwtError, JwtSecret, CLOCK_SKEW_SECS};
+use crate::jwt::{number_claim, HmacSecret, KeySet, VerifyError};
 
 /// What a signed URL allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,28 +32,67 @@ impl Scope {
     }
 }
 
-/// Verifies a token with Storage's rules (no clock skew on `exp`) and
-/// returns its claims, or `jose`'s text for the failure.
-pub fn verify(secret: &JwtSecret, token: &str, now: f64) -> Result<Map<String, Value>, String> {
-    // JwtSecret allows PostgREST's skew; shifting the clock by it makes the
-    // expiry exact, as jose checks it.
-    secret
-        .verify_at(token, now + CLOCK_SKEW_SECS)
-        .map_err(|e| jose_message(&e))
+/// Why Storage refused a token; displayed with `jose`'s texts, which
+/// Storage reports as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenFailure {
+    /// The signature or shape did not verify.
+    Signature(VerifyError),
+    /// `exp` has passed (no clock tolerance).
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// `iat` is in the future.
+    IssuedInFuture,
+    /// A time claim that is not a number.
+    ClaimNotNumber(&'static str),
 }
 
-/// The message `jose` gives for the same failure.
-pub fn jose_message(err: &JwtError) -> String {
-    match err {
-        JwtError::Empty | JwtError::Parts(_) | JwtError::Malformed => "Invalid Compact JWS".into(),
-        JwtError::Unsecured => "\"alg\" (Algorithm) Header Parameter value not allowed".into(),
-        JwtError::NoSuitableKey => "signature verification failed".into(),
-        JwtError::ClaimsUnparsable => "JWT Claims Set must be a top-level JSON object".into(),
-        JwtError::Expired => "\"exp\" claim timestamp check failed".into(),
-        JwtError::NotYetValid => "\"nbf\" claim timestamp check failed".into(),
-        JwtError::IssuedInFuture => "\"iat\" claim timestamp check failed".into(),
-        JwtError::ClaimNotNumber(claim) => format!("\"{claim}\" claim must be a number"),
+impl std::fmt::Display for TokenFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenFailure::Signature(
+                VerifyError::Empty
+                | VerifyError::Parts(_)
+                | VerifyError::Header
+                | VerifyError::SignatureEncoding,
+            ) => f.write_str("Invalid Compact JWS"),
+            TokenFailure::Signature(
+                VerifyError::Unsecured | VerifyError::UnsupportedAlgorithm(_),
+            ) => f.write_str("\"alg\" (Algorithm) Header Parameter value not allowed"),
+            TokenFailure::Signature(VerifyError::Claims) => {
+                f.write_str("JWT Claims Set must be a top-level JSON object")
+            }
+            TokenFailure::Signature(VerifyError::NoSuitableKey | VerifyError::BadSignature) => {
+                f.write_str("signature verification failed")
+            }
+            TokenFailure::Expired => f.write_str("\"exp\" claim timestamp check failed"),
+            TokenFailure::NotYetValid => f.write_str("\"nbf\" claim timestamp check failed"),
+            TokenFailure::IssuedInFuture => f.write_str("\"iat\" claim timestamp check failed"),
+            TokenFailure::ClaimNotNumber(claim) => write!(f, "\"{claim}\" claim must be a number"),
+        }
     }
+}
+
+impl std::error::Error for TokenFailure {}
+
+/// Verifies a token with Storage's rules (the stack's keys, no clock
+/// tolerance on the time claims) and returns its claims.
+pub fn verify(keys: &KeySet, token: &str, now: f64) -> Result<Map<String, Value>, TokenFailure> {
+    let (claims, _) = keys.verify(token).map_err(TokenFailure::Signature)?;
+    let number = |name: &'static str| {
+        number_claim(&claims, name).map_err(|_| TokenFailure::ClaimNotNumber(name))
+    };
+    if number("exp")?.is_some_and(|exp| exp < now) {
+        return Err(TokenFailure::Expired);
+    }
+    if number("nbf")?.is_some_and(|nbf| nbf > now) {
+        return Err(TokenFailure::NotYetValid);
+    }
+    if number("iat")?.is_some_and(|iat| iat > now) {
+        return Err(TokenFailure::IssuedInFuture);
+    }
+    Ok(claims)
 }
 
 #[derive(Serialize)]
@@ -76,7 +115,7 @@ struct UploadClaims<'a> {
 }
 
 /// Signs a download token for `url` (`<bucket>/<key>`).
-pub fn sign_download(secret: &JwtSecret, url: &str, now: i64, expires_in: i64) -> String {
+pub fn sign_download(secret: &HmacSecret, url: &str, now: i64, expires_in: i64) -> String {
     secret.sign(&DownloadClaims {
         url,
         scope: Scope::Download.name(),
@@ -88,7 +127,7 @@ pub fn sign_download(secret: &JwtSecret, url: &str, now: i64, expires_in: i64) -
 /// Signs an upload token for `url`, remembering who asked and whether the
 /// upload may overwrite.
 pub fn sign_upload(
-    secret: &JwtSecret,
+    secret: &HmacSecret,
     url: &str,
     owner: Option<&str>,
     upsert: bool,
@@ -119,14 +158,14 @@ pub struct Signed {
 /// Checks a signed-URL token for `<bucket>/<key>` and `scope`, in Storage's
 /// order: signature and expiry, scope, object, expiry again.
 pub fn verify_signed(
-    secret: &JwtSecret,
+    keys: &KeySet,
     token: &str,
     bucket: &str,
     key: &str,
     scope: Scope,
     now: f64,
 ) -> StorageResult<Signed> {
-    let claims = verify(secret, token, now).map_err(StorageError::invalid_jwt)?;
+    let claims = verify(keys, token, now).map_err(|e| StorageError::invalid_jwt(e.to_string()))?;
     let has_upsert = claims.contains_key("upsert");
     let scope_ok = match claims.get("scope") {
         // Tokens from before scopes existed: uploads carried `upsert`.
@@ -164,26 +203,31 @@ pub fn verify_signed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::DEFAULT_JWT_SECRET;
+    use crate::gateway::DEFAULT_JWT_SECRET;
+    use crate::jwt::SigningKey;
 
-    fn secret() -> JwtSecret {
-        JwtSecret::new(DEFAULT_JWT_SECRET)
+    fn secret() -> HmacSecret {
+        HmacSecret::new(DEFAULT_JWT_SECRET)
+    }
+
+    fn keys() -> KeySet {
+        KeySet::new(secret(), SigningKey::generate())
     }
 
     #[test]
     fn download_token_verifies_for_its_object_only() {
         let t = sign_download(&secret(), "b/a/x.png", 1000, 60);
-        let ok = verify_signed(&secret(), &t, "b", "a/x.png", Scope::Download, 1010.0).unwrap();
+        let ok = verify_signed(&keys(), &t, "b", "a/x.png", Scope::Download, 1010.0).unwrap();
         assert_eq!(ok.exp, 1060);
-        let other = verify_signed(&secret(), &t, "b", "a/y.png", Scope::Download, 1010.0);
+        let other = verify_signed(&keys(), &t, "b", "a/y.png", Scope::Download, 1010.0);
         assert_eq!(other.unwrap_err().code, "InvalidSignature");
     }
 
     #[test]
     fn expiry_is_exact() {
         let t = sign_download(&secret(), "b/k", 1000, 60);
-        assert!(verify_signed(&secret(), &t, "b", "k", Scope::Download, 1059.0).is_ok());
-        let late = verify_signed(&secret(), &t, "b", "k", Scope::Download, 1061.0).unwrap_err();
+        assert!(verify_signed(&keys(), &t, "b", "k", Scope::Download, 1059.0).is_ok());
+        let late = verify_signed(&keys(), &t, "b", "k", Scope::Download, 1061.0).unwrap_err();
         assert_eq!(late.code, "InvalidJWT");
         assert_eq!(late.message, "\"exp\" claim timestamp check failed");
     }
@@ -197,33 +241,38 @@ mod tests {
             br#"{"url":"b/other","scope":"download","iat":1000,"exp":9999999999}"#,
         );
         let forged = parts.join(".");
-        let e =
-            verify_signed(&secret(), &forged, "b", "other", Scope::Download, 1010.0).unwrap_err();
+        let e = verify_signed(&keys(), &forged, "b", "other", Scope::Download, 1010.0).unwrap_err();
         assert_eq!(e.message, "signature verification failed");
     }
 
     #[test]
     fn scopes_do_not_mix() {
         let up = sign_upload(&secret(), "b/k", Some("u1"), false, 1000, 60);
-        let e = verify_signed(&secret(), &up, "b", "k", Scope::Download, 1010.0).unwrap_err();
+        let e = verify_signed(&keys(), &up, "b", "k", Scope::Download, 1010.0).unwrap_err();
         assert_eq!(e.message, "Token is not scoped for download");
-        let ok = verify_signed(&secret(), &up, "b", "k", Scope::Upload, 1010.0).unwrap();
+        let ok = verify_signed(&keys(), &up, "b", "k", Scope::Upload, 1010.0).unwrap();
         assert_eq!(ok.owner.as_deref(), Some("u1"));
         let down = sign_download(&secret(), "b/k", 1000, 60);
-        assert!(verify_signed(&secret(), &down, "b", "k", Scope::Upload, 1010.0).is_err());
+        assert!(verify_signed(&keys(), &down, "b", "k", Scope::Upload, 1010.0).is_err());
     }
 
     #[test]
     fn caller_tokens_get_jose_texts() {
         assert_eq!(
-            verify(&secret(), "", 0.0).unwrap_err(),
+            verify(&keys(), "", 0.0).unwrap_err().to_string(),
             "Invalid Compact JWS"
         );
-        let other = JwtSecret::new("another-secret-with-at-least-32-characters!");
+        let other = HmacSecret::new("another-secret-with-at-least-32-characters!");
         let t = other.sign(&serde_json::json!({"role": "authenticated"}));
         assert_eq!(
-            verify(&secret(), &t, 0.0).unwrap_err(),
+            verify(&keys(), &t, 0.0).unwrap_err().to_string(),
             "signature verification failed"
+        );
+        let es = keys().signing_key().sign(&serde_json::json!({"exp": 10}));
+        assert_eq!(
+            verify(&keys(), &es, 0.0).unwrap_err().to_string(),
+            "signature verification failed",
+            "another stack's signing key"
         );
     }
 }

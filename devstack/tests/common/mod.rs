@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use devstack::keys::JwtSecret;
+use devstack::jwt::HmacSecret;
 use devstack::{Stack, StackInfo, StackOptions};
 use serde_json::Value;
 
@@ -41,7 +41,7 @@ extern "C" fn stop_shared_stack() {
 
 /// Signs claims with the stack's secret.
 pub fn token(claims: Value) -> String {
-    JwtSecret::new(stack().jwt_secret.clone()).sign(&claims)
+    HmacSecret::new(stack().jwt_secret.clone()).sign(&claims)
 }
 
 /// A response, read whole.
