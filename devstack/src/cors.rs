@@ -18,15 +18,16 @@ pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
 /// supabase-js (postgrest-js, storage-js) and the app send.
 pub const DEFAULT_ALLOWED_HEADERS: &str = "authorization, apikey, x-client-info, content-type, \
      content-profile, accept-profile, prefer, range, x-retry-count, x-upsert, x-metadata, \
-     cache-control, if-none-match";
+     cache-control, if-none-match, x-supabase-api-version";
 
 /// Response headers scripts may read: PostgREST's, then Storage's
-/// (downloads, ranges, conditional requests). An explicit list rather than
+/// (downloads, ranges, conditional requests), then Auth's (the API
+/// version auth-js reads error codes by, admin pagination). An explicit list rather than
 /// `*`, which would not cover credentialed requests.
 pub const EXPOSED_HEADERS: &str = "Content-Encoding, Content-Location, Content-Range, \
      Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, \
      Proxy-Status, Accept-Ranges, Cache-Control, Content-Disposition, Content-Length, ETag, \
-     Expires, Last-Modified";
+     Expires, Last-Modified, X-Supabase-Api-Version, X-Total-Count, Link, X-Sb-Error-Code";
 
 /// Answers preflights and adds CORS headers to every response of a request
 /// that carries an `Origin`.

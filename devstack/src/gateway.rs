@@ -19,7 +19,7 @@ use crate::jwt::HmacSecret;
 /// well-known local ones.
 pub const DEFAULT_JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
 
-/// Expiry of the legacy project keys (2032-11-12), the value Supabase's
+/// Expiry of the legacy project keys (2032-11-11), the value Supabase's
 /// local development keys carry.
 const LEGACY_KEY_EXP: i64 = 1_983_812_996;
 

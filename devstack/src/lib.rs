@@ -6,12 +6,14 @@
 //! The binary in `main.rs` is a thin command line over this library; tests
 //! start throwaway stacks with [`stack::Stack`].
 
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod cors;
 pub mod error;
 pub mod gateway;
+pub mod http;
 pub mod jwt;
 pub mod keystore;
 pub mod migrate;

@@ -8,9 +8,14 @@ use axum::Router;
 use deadpool_postgres::Pool;
 use tokio::sync::watch;
 
+use crate::auth::config::AuthConfig;
 use crate::gateway::ApiKeys;
 use crate::jwt::KeySet;
 use crate::{cors, rest, serve_app};
+
+/// Statement timeouts Supabase gives the API roles; a role setting in the
+/// database (`alter role ... set statement_timeout`) takes precedence.
+pub const DEFAULT_STATEMENT_TIMEOUTS: &[(&str, &str)] = &[("anon", "3s"), ("authenticated", "8s")];
 
 /// Schemas reachable through `/rest/v1`, as on a Supabase project.
 pub const EXPOSED_SCHEMAS: &[&str] = &["public", "graphql_public"];
@@ -24,6 +29,8 @@ pub struct AppState {
     pub jwt: KeySet,
     /// The API keys the gateway accepts.
     pub keys: ApiKeys,
+    /// How Auth behaves (sign-up, confirmation, rate limits, token lifetime).
+    pub auth: AuthConfig,
     /// Connections as the API login role (`authenticator` when the bootstrap
     /// created it), which switches to the caller's role per transaction.
     pub db: Pool,
@@ -50,6 +57,7 @@ pub fn app_router(state: SharedState) -> Router {
         .nest("/rest/v1", rest::router())
         .merge(crate::realtime::service(&state))
         .merge(crate::storage::service(&state))
+        .merge(crate::auth::service(&state))
         // Further services are merged here, each under its own prefix.
         .fallback(serve_app::serve)
         .layer(axum::middleware::from_fn(cors::cors))

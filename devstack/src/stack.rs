@@ -17,10 +17,11 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::NoTls;
 
+use crate::auth::config::AuthConfig;
 use crate::error::{Error, Result};
 use crate::gateway::{ApiKeys, DEFAULT_JWT_SECRET};
 use crate::jwt::{HmacSecret, KeySet};
-use crate::keystore::{self, StoredKeys};
+use crate::keystore;
 use crate::migrate::{self, DemoLogin};
 use crate::net_worker;
 use crate::postgres::{free_port, Cluster, Durability, PgBinaries};
@@ -61,6 +62,8 @@ pub struct StackOptions {
     /// Identity providers whose tokens the stack also accepts, as
     /// Supabase's third-party auth does.
     pub third_party: Vec<ThirdPartyIssuer>,
+    /// How Auth behaves.
+    pub auth: AuthConfig,
 }
 
 /// A third-party identity provider the stack trusts.
@@ -104,6 +107,7 @@ impl StackOptions {
             jwt_secret: DEFAULT_JWT_SECRET.to_string(),
             seed: SeedPolicy::Never,
             third_party: Vec::new(),
+            auth: AuthConfig::default(),
         }
     }
 
@@ -516,11 +520,9 @@ async fn prepare(
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listen address", e))?;
-    let stored = if options.data_dir.is_some() {
-        keystore::load_or_create(data_dir)?
-    } else {
-        StoredKeys::generate()
-    };
+    // Throwaway stacks keep their keys in their temporary folder too, so
+    // test tools can sign tokens the way the stack's Auth does.
+    let stored = keystore::load_or_create(data_dir)?;
     let legacy = HmacSecret::new(options.jwt_secret.clone());
     let keys = ApiKeys::new(&legacy, stored.publishable, stored.secret);
     let mut jwt = KeySet::new(legacy, stored.signing);
@@ -537,6 +539,7 @@ async fn prepare(
         url: format!("http://127.0.0.1:{}", addr.port()),
         jwt,
         keys,
+        auth: options.auth.clone(),
         db,
         admin_db,
         db_url: db_url.to_string(),

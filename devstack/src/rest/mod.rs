@@ -22,11 +22,8 @@ use tokio_postgres::IsolationLevel;
 use self::error::ApiError;
 use self::identity::Caller;
 use self::routine::{CallArgs, Offer, Routine};
-use crate::server::{SharedState, EXPOSED_SCHEMAS};
-
-/// Statement timeouts Supabase gives the API roles; a role setting in the
-/// database (`alter role ... set statement_timeout`) takes precedence.
-pub const DEFAULT_STATEMENT_TIMEOUTS: &[(&str, &str)] = &[("anon", "3s"), ("authenticated", "8s")];
+use crate::http::parse_query;
+use crate::server::{SharedState, DEFAULT_STATEMENT_TIMEOUTS, EXPOSED_SCHEMAS};
 
 /// Routes under `/rest/v1`.
 pub fn router() -> Router<SharedState> {
@@ -414,42 +411,6 @@ fn params_object<'a>(params: impl Iterator<Item = &'a (String, String)>) -> Map<
         }
     }
     map
-}
-
-/// Decodes `a=1&b=x%20y` (also `+` for space).
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(hi), Some(lo)) => {
-                        out.push((hi * 16 + lo) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `request.headers`: every header, names lower-cased.

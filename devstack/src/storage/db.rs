@@ -17,7 +17,7 @@ use tokio_postgres::Transaction;
 
 use super::caller::Caller;
 use super::error::{StorageError, StorageResult};
-use crate::rest::DEFAULT_STATEMENT_TIMEOUTS;
+use crate::server::DEFAULT_STATEMENT_TIMEOUTS;
 
 /// The settings of a user-scoped transaction.
 const SCOPE_SQL: &str = "

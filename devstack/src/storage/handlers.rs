@@ -18,7 +18,7 @@ use super::token::{self, Scope as TokenScope};
 use super::upload::{self, FileBody, FileFacts};
 use super::{key, mime, Storage};
 use crate::clock::{unix_now, unix_secs};
-use crate::rest::parse_query;
+use crate::http::parse_query;
 
 /// Most objects one request may delete or sign.
 pub const MAX_OBJECTS_PER_REQUEST: usize = 1000;
