@@ -6,12 +6,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash scripts/setup.sh
 
-# The official client against a fresh stack. Node 20 needs the flag for the
-# global WebSocket that realtime-js expects; --test-force-exit ends the run
-# when the tests are done instead of waiting out realtime-js's own timers.
+# The official client against a fresh stack, once with today's keys
+# (publishable and secret keys, ES256 user tokens) and once with the legacy
+# JWT keys and HS256 tokens. Node 20 needs the flag for the global WebSocket
+# that realtime-js expects; --test-force-exit ends the run when the tests
+# are done instead of waiting out realtime-js's own timers.
 conformance() {
-    devstack exec -- node --experimental-websocket --disable-warning=ExperimentalWarning \
-        --test --test-force-exit --test-concurrency=1 tests/conformance/*.mjs
+    local keys
+    for keys in current legacy; do
+        bold "   keys: $keys"
+        CONFORMANCE_KEYS=$keys devstack exec -- node --experimental-websocket \
+            --disable-warning=ExperimentalWarning \
+            --test --test-force-exit --test-concurrency=1 tests/conformance/*.mjs
+    done
 }
 
 timings=()

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::auth::config::AuthConfig;
 use crate::stack::ThirdPartyIssuer;
 
 /// Default HTTP port of `devstack up` (the Supabase CLI's API port).
@@ -35,6 +36,13 @@ OPTIONS:
   --third-party ISSUER=JWKS
                      also accept tokens of this identity provider, whose JWKS
                      is a file or an http:// URL on loopback (repeatable)
+
+AUTH OPTIONS (defaults as on a Supabase project; on|off):
+  --auth-autoconfirm     confirm new users at once (on, as the Supabase CLI)
+  --auth-signup          allow sign-ups (on)
+  --auth-anonymous       allow anonymous sign-ins (on)
+  --auth-rate-limits     per-address limits on sign-ups and token grants (on)
+  --auth-jwt-expiry S    access-token lifetime in seconds (3600)
   --seed             (exec) run sql/seed.sql; `up` seeds a fresh database
 ";
 
@@ -59,6 +67,52 @@ pub struct StackArgs {
     pub jwt_secret: Option<String>,
     /// `--third-party ISSUER=JWKS` (repeatable).
     pub third_party: Vec<ThirdPartyIssuer>,
+    /// `--auth-*` settings, applied over Supabase's defaults.
+    pub auth: AuthArgs,
+}
+
+/// Auth settings from the command line; `None` keeps the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthArgs {
+    /// `--auth-autoconfirm on|off`.
+    pub autoconfirm: Option<bool>,
+    /// `--auth-signup on|off`.
+    pub signup: Option<bool>,
+    /// `--auth-anonymous on|off`.
+    pub anonymous: Option<bool>,
+    /// `--auth-rate-limits on|off`.
+    pub rate_limits: Option<bool>,
+    /// `--auth-jwt-expiry SECONDS`.
+    pub jwt_expiry: Option<u64>,
+}
+
+impl AuthArgs {
+    /// Applies the settings given over `config`.
+    pub fn apply(&self, config: &mut AuthConfig) {
+        if let Some(v) = self.autoconfirm {
+            config.autoconfirm = v;
+        }
+        if let Some(v) = self.signup {
+            config.signup_enabled = v;
+        }
+        if let Some(v) = self.anonymous {
+            config.anonymous_enabled = v;
+        }
+        if let Some(v) = self.rate_limits {
+            config.rate_limits.enabled = v;
+        }
+        if let Some(v) = self.jwt_expiry {
+            config.jwt_expiry = std::time::Duration::from_secs(v);
+        }
+    }
+}
+
+fn on_off(value: &str, flag: &str) -> Result<bool, String> {
+    match value {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        other => Err(format!("{flag} expects on or off, got `{other}`")),
+    }
 }
 
 /// A parsed command line.
@@ -184,6 +238,15 @@ fn stack_flag(stack: &mut StackArgs, flag: &Flag, it: &mut Flags) -> Result<bool
         "--db-url" => stack.db_url = Some(it.value(flag)?),
         "--jwt-secret" => stack.jwt_secret = Some(it.value(flag)?),
         "--third-party" => stack.third_party.push(it.value(flag)?.parse()?),
+        "--auth-autoconfirm" => {
+            stack.auth.autoconfirm = Some(on_off(&it.value(flag)?, &flag.name)?)
+        }
+        "--auth-signup" => stack.auth.signup = Some(on_off(&it.value(flag)?, &flag.name)?),
+        "--auth-anonymous" => stack.auth.anonymous = Some(on_off(&it.value(flag)?, &flag.name)?),
+        "--auth-rate-limits" => {
+            stack.auth.rate_limits = Some(on_off(&it.value(flag)?, &flag.name)?)
+        }
+        "--auth-jwt-expiry" => stack.auth.jwt_expiry = Some(number(&it.value(flag)?, &flag.name)?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -282,6 +345,23 @@ mod tests {
         assert_eq!(stack.third_party[0].issuer, "https://a.example");
         assert_eq!(stack.third_party[1].jwks, "http://127.0.0.1:9/j");
         assert!(parse(&args("up --third-party nothing")).is_err());
+    }
+
+    #[test]
+    fn auth_settings_apply_over_the_defaults() {
+        let Command::Up(stack) = parse(&args(
+            "up --auth-rate-limits off --auth-jwt-expiry=60 --auth-autoconfirm=off",
+        ))
+        .unwrap() else {
+            panic!("not up")
+        };
+        let mut config = AuthConfig::default();
+        stack.auth.apply(&mut config);
+        assert!(!config.rate_limits.enabled);
+        assert!(!config.autoconfirm);
+        assert!(config.anonymous_enabled, "untouched");
+        assert_eq!(config.jwt_expiry.as_secs(), 60);
+        assert!(parse(&args("up --auth-signup maybe")).is_err());
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn options(args: &StackArgs, seed: SeedPolicy) -> StackOptions {
         .unwrap_or_else(|| DEFAULT_JWT_SECRET.to_string());
     opts.seed = seed;
     opts.third_party = args.third_party.clone();
+    args.auth.apply(&mut opts.auth);
     opts
 }
 

@@ -10,7 +10,7 @@ use devstack::jwt::HmacSecret;
 use devstack::{Stack, StackInfo, StackOptions};
 use serde_json::Value;
 
-static STACK: Mutex<Option<Stack>> = Mutex::new(None);
+static STACKS: Mutex<Vec<Stack>> = Mutex::new(Vec::new());
 static INFO: OnceLock<StackInfo> = OnceLock::new();
 
 /// Folder of the fixture SQL trees.
@@ -24,18 +24,27 @@ pub fn stack() -> &'static StackInfo {
     INFO.get_or_init(|| {
         let mut options = StackOptions::throwaway();
         options.sql_dir = fixtures().join("rpc");
-        let stack = Stack::start(options).expect("the test stack starts");
-        let info = stack.info().clone();
-        *STACK.lock().unwrap() = Some(stack);
-        // SAFETY: registering a plain function to run at process exit.
-        unsafe { libc::atexit(stop_shared_stack) };
-        info
+        start_shared(options).0
     })
 }
 
-extern "C" fn stop_shared_stack() {
-    if let Ok(mut slot) = STACK.lock() {
-        slot.take();
+/// Starts a stack that lives until the test binary exits, and returns its
+/// connection facts and data folder.
+pub fn start_shared(options: StackOptions) -> (StackInfo, PathBuf) {
+    static REGISTERED: OnceLock<()> = OnceLock::new();
+    let stack = Stack::start(options).expect("the test stack starts");
+    let facts = (stack.info().clone(), stack.data_dir().to_path_buf());
+    STACKS.lock().unwrap().push(stack);
+    REGISTERED.get_or_init(|| {
+        // SAFETY: registering a plain function to run at process exit.
+        unsafe { libc::atexit(stop_shared_stacks) };
+    });
+    facts
+}
+
+extern "C" fn stop_shared_stacks() {
+    if let Ok(mut stacks) = STACKS.lock() {
+        stacks.clear();
     }
 }
 
