@@ -31,6 +31,31 @@ begin
     v_chloe := (workflow_chat.register('chloe@example.com', 'chloe-demo-password', 'Chloé Martin') -> 'account' ->> 'id')::uuid;
     v_dev := (workflow_chat.register('dev@example.com', 'dev-demo-password', 'Dev Patel') -> 'account' ->> 'id')::uuid;
 
+    -- The same people as Supabase Auth users (same ids, passwords and
+    -- names), confirmed, as `auth.admin.createUser` with email_confirm makes
+    -- them.
+    insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
+                            email_confirmed_at, raw_app_meta_data, raw_user_meta_data,
+                            created_at, updated_at, confirmation_token, recovery_token,
+                            email_change_token_new, email_change)
+    select '00000000-0000-0000-0000-000000000000', p.id, 'authenticated', 'authenticated',
+           p.email, extensions.crypt(p.password, extensions.gen_salt('bf', 10)), now(),
+           '{"provider": "email", "providers": ["email"]}',
+           jsonb_build_object('display_name', p.name, 'email_verified', true),
+           now(), now(), '', '', '', ''
+    from (values (v_ada, 'ada@example.com', 'ada-demo-password', 'Ada Lovelace'),
+                 (v_ben, 'ben@example.com', 'ben-demo-password', 'Ben Okafor'),
+                 (v_chloe, 'chloe@example.com', 'chloe-demo-password', 'Chloé Martin'),
+                 (v_dev, 'dev@example.com', 'dev-demo-password', 'Dev Patel')) as p(id, email, password, name);
+    insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at,
+                                 created_at, updated_at)
+    select u.id::text, u.id,
+           jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true,
+                              'phone_verified', false),
+           'email', now(), now(), now()
+    from auth.users u
+    where u.id in (v_ada, v_ben, v_chloe, v_dev);
+
     -- Act as Ada: the "Support desk" workflow.
     perform set_config('request.jwt.claims', jsonb_build_object('role', 'authenticated', 'sub', v_ada,
         'jti', (select jti from workflow_chat.auth_tokens where account_id = v_ada limit 1))::text, true);

@@ -184,6 +184,10 @@ grant all on auth.users, auth.identities, auth.sessions, auth.refresh_tokens to 
 grant select on auth.users, auth.identities, auth.sessions, auth.refresh_tokens
     to postgres with grant option;
 grant all on sequence auth.refresh_tokens_id_seq to postgres;
+-- Lets postgres create policies on the auth tables, as supautils'
+-- policy_grants does on Supabase; 95_platform_guards.sql refuses anything
+-- else a member of the owner could do.
+grant supabase_auth_admin to postgres;
 
 -- ===========================================================================
 -- Request-claim helpers

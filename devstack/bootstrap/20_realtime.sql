@@ -17,8 +17,8 @@
 --       20260514120000_add_binary_payload_to_messages.ex
 --       Difference: a plain table here. On Supabase it is partitioned by
 --       range on inserted_at (daily partitions managed by Realtime, 72 h
---       retention) and owned by supabase_realtime_admin. Queries and
---       policies see the same columns either way.
+--       retention). Queries and policies see the same columns either way.
+--   owner supabase_realtime_admin
 --   index messages_inserted_at_topic_index (inserted_at desc, topic)
 --   where extension = 'broadcast' and private is true
 --       20250905041441_create_messages_replay_index.ex
@@ -63,7 +63,13 @@ create index if not exists messages_inserted_at_topic_index
     where extension = 'broadcast' and private is true;
 
 alter table realtime.messages enable row level security;
+grant usage on schema realtime to supabase_realtime_admin;
+alter table realtime.messages owner to supabase_realtime_admin;
 grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+-- Lets postgres create policies on realtime.messages, as supautils'
+-- policy_grants does on Supabase; 95_platform_guards.sql refuses anything
+-- else a member of the owner could do.
+grant supabase_realtime_admin to postgres;
 
 create or replace function realtime.topic()
 returns text

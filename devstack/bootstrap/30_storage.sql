@@ -22,6 +22,9 @@
 --       0016-add-version.sql (version), 0018, 0025-custom-metadata.sql
 --       (the prefix/level bookkeeping of 0026+ and object versioning of 0062
 --       are not reproduced)
+--   owner supabase_storage_admin
+--       00000000000002-storage-schema.sql in supabase/postgres, Storage's
+--       own migrations running as that role
 --   grants: all on buckets and objects to anon, authenticated, service_role;
 --   to postgres with grant option
 --       0046-buckets-objects-grants.sql, 0049-buckets-objects-grants-postgres.sql
@@ -74,8 +77,15 @@ create unique index if not exists bucketid_objname on storage.objects using btre
 create index if not exists name_prefix_search on storage.objects (name text_pattern_ops);
 alter table storage.objects enable row level security;
 
+alter schema storage owner to supabase_storage_admin;
+alter table storage.buckets owner to supabase_storage_admin;
+alter table storage.objects owner to supabase_storage_admin;
 grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
 grant all on storage.buckets, storage.objects to postgres with grant option;
+-- Lets postgres create policies on the storage tables, as supautils'
+-- policy_grants does on Supabase; 95_platform_guards.sql refuses anything
+-- else a member of the owner could do.
+grant supabase_storage_admin to postgres;
 
 create or replace function storage.foldername(name text)
 returns text[]

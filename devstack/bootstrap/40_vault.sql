@@ -94,3 +94,9 @@ $$;
 
 revoke all on function vault.create_secret(text, text, text, uuid) from public;
 revoke all on function vault.update_secret(uuid, text, text, text, uuid) from public;
+-- On Supabase postgres manages secrets (Vault's objects belong to
+-- supabase_admin, which the bootstrap runs as here).
+grant execute on function vault.create_secret(text, text, text, uuid) to postgres;
+grant execute on function vault.update_secret(uuid, text, text, text, uuid) to postgres;
+grant select, delete on vault.secrets to postgres;
+grant select on vault.decrypted_secrets to postgres;

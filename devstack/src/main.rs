@@ -159,28 +159,32 @@ fn print_banner(stack: &Stack, sql_dir: &std::path::Path) {
     let info = stack.info();
     let report = stack.report();
     println!("devstack is up.\n");
-    println!("  URL               {}", info.url);
-    println!("  publishable key   {}", info.publishable_key);
-    println!("  secret key        {}", info.secret_key);
-    println!("  JWKS              {}", info.jwks_url);
-    println!("  legacy anon key   {}", info.anon_key);
-    println!("  legacy service_role key {}", info.service_role_key);
-    println!("  legacy JWT secret {}", info.jwt_secret);
-    println!("  DB URL            {}", info.db_url);
-    println!(
-        "  data folder       {} (connection facts in stack.json)",
-        stack.data_dir().display()
+    let line = |label: &str, value: &dyn std::fmt::Display| println!("  {label:<24}{value}");
+    line("URL", &info.url);
+    line("publishable key", &info.publishable_key);
+    line("secret key", &info.secret_key);
+    line("JWKS", &info.jwks_url);
+    line("legacy anon key", &info.anon_key);
+    line("legacy service_role key", &info.service_role_key);
+    line("legacy JWT secret", &info.jwt_secret);
+    line("DB URL", &info.db_url);
+    line(
+        "data folder",
+        &format!(
+            "{} (connection facts in stack.json)",
+            stack.data_dir().display()
+        ),
     );
     if !report.applied_migrations.is_empty() {
-        println!(
-            "  migrations        applied {}",
-            report.applied_migrations.join(", ")
+        line(
+            "migrations",
+            &format!("applied {}", report.applied_migrations.join(", ")),
         );
     }
     if report.seeded {
-        println!(
-            "  seed              applied {}",
-            sql_dir.join("seed.sql").display()
+        line(
+            "seed",
+            &format!("applied {}", sql_dir.join("seed.sql").display()),
         );
     }
     if !report.demo_logins.is_empty() {

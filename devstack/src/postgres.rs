@@ -90,11 +90,63 @@ fn pg_config_bindir() -> Option<PathBuf> {
 }
 
 /// The unprivileged account the server runs as when devstack is root.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct RunAs {
     uid: u32,
     gid: u32,
+    home: PathBuf,
 }
+
+impl RunAs {
+    /// Whether this account can enter every folder on the way to `dir`
+    /// (the folder itself is opened to it separately).
+    fn can_reach(&self, dir: &Path) -> bool {
+        dir.ancestors().skip(1).all(|folder| {
+            fs::metadata(folder).is_ok_and(|m| {
+                use std::os::unix::fs::MetadataExt;
+                let mode = m.mode();
+                mode & 0o001 != 0
+                    || (m.gid() == self.gid && mode & 0o010 != 0)
+                    || (m.uid() == self.uid && mode & 0o100 != 0)
+            })
+        })
+    }
+}
+
+/// Where the server's files go for a stack in `base`: `base` itself when
+/// the server's account can reach it, else a folder in that account's home,
+/// named after `base`, so that a checkout in a folder only root may enter
+/// (root's home, `mktemp -d`) works without opening that folder to others.
+fn cluster_home(base: &Path, owner: Option<&RunAs>) -> Result<PathBuf> {
+    let Some(owner) = owner.filter(|o| !o.can_reach(base)) else {
+        return Ok(base.to_path_buf());
+    };
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(base.as_os_str().as_encoded_bytes());
+    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let home = owner.home.join("devstack").join(name);
+    let pointer = base.join(CLUSTER_POINTER);
+    if !pointer.is_file() && home.exists() {
+        // Left by an earlier stack in a folder of the same path that has
+        // since been deleted: its data must not come back.
+        fs::remove_dir_all(&home)
+            .map_err(|e| Error::io(format!("removing stale {}", home.display()), e))?;
+    }
+    for dir in [owner.home.join("devstack"), home.clone()] {
+        fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("restricting {}", dir.display()), e))?;
+        chown(&dir, Some(owner))?;
+    }
+    fs::write(&pointer, format!("{}\n", home.display()))
+        .map_err(|e| Error::io(format!("writing {}", pointer.display()), e))?;
+    Ok(home)
+}
+
+/// File in a data folder naming where its cluster lives when that is
+/// elsewhere.
+pub const CLUSTER_POINTER: &str = "cluster-location";
 
 fn run_as() -> Result<Option<RunAs>> {
     // SAFETY: geteuid has no preconditions.
@@ -112,12 +164,21 @@ fn run_as() -> Result<Option<RunAs>> {
                 .into(),
         ));
     }
-    // SAFETY: checked non-null above.
-    let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
-    Ok(Some(RunAs { uid, gid }))
+    // SAFETY: checked non-null above; pw_dir is a NUL-terminated string.
+    let (uid, gid, home) = unsafe {
+        let dir = std::ffi::CStr::from_ptr((*entry).pw_dir);
+        (
+            (*entry).pw_uid,
+            (*entry).pw_gid,
+            PathBuf::from(std::ffi::OsStr::from_encoded_bytes_unchecked(
+                dir.to_bytes(),
+            )),
+        )
+    };
+    Ok(Some(RunAs { uid, gid, home }))
 }
 
-fn chown(path: &Path, owner: Option<RunAs>) -> Result<()> {
+fn chown(path: &Path, owner: Option<&RunAs>) -> Result<()> {
     if let Some(owner) = owner {
         std::os::unix::fs::chown(path, Some(owner.uid), Some(owner.gid))
             .map_err(|e| Error::io(format!("giving {} to postgres", path.display()), e))?;
@@ -134,8 +195,10 @@ pub enum Durability {
     Throwaway,
 }
 
-/// A cluster in `<base>/pgdata`, with its socket in `<base>/run` and its log
-/// in `<base>/postgres.log`.
+/// A cluster in `<home>/pgdata`, with its socket in `<home>/run` and its log
+/// in `<home>/postgres.log`, where `home` is the stack's data folder or,
+/// when the server's account cannot reach that, a folder of its own
+/// ([`cluster_home`]).
 #[derive(Debug)]
 pub struct Cluster {
     bin: PgBinaries,
@@ -154,10 +217,11 @@ impl Cluster {
         let owner = run_as()?;
         fs::create_dir_all(base)
             .map_err(|e| Error::io(format!("creating {}", base.display()), e))?;
+        let base = &cluster_home(base, owner.as_ref())?;
         let socket_dir = base.join("run");
         fs::create_dir_all(&socket_dir)
             .map_err(|e| Error::io(format!("creating {}", socket_dir.display()), e))?;
-        chown(&socket_dir, owner)?;
+        chown(&socket_dir, owner.as_ref())?;
         if owner.is_some() {
             // The server user must be able to reach its folders.
             let mut perms = fs::metadata(base)
@@ -218,11 +282,19 @@ impl Cluster {
             .map_err(|e| Error::io(format!("creating {}", self.data_dir.display()), e))?;
         fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
             .map_err(|e| Error::io("restricting the data folder", e))?;
-        chown(&self.data_dir, self.owner)?;
+        chown(&self.data_dir, self.owner.as_ref())?;
         let mut cmd = self.command("initdb");
         cmd.arg("-D")
             .arg(&self.data_dir)
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                crate::stack::ADMIN_ROLE,
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ])
             // Syncing a fresh cluster costs seconds; the OS flushes it soon
             // enough for a development database.
             .arg("--no-sync");
@@ -396,7 +468,7 @@ impl Cluster {
 
     fn command(&self, binary: &str) -> Command {
         let mut cmd = Command::new(self.bin.binary(binary));
-        if let Some(owner) = self.owner {
+        if let Some(owner) = &self.owner {
             // std drops root's supplementary groups before switching uid.
             cmd.uid(owner.uid).gid(owner.gid);
         }

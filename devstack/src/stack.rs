@@ -139,8 +139,12 @@ pub struct StackInfo {
     pub jwt_secret: String,
     /// Where the public signing keys are published.
     pub jwks_url: String,
-    /// Superuser connection URL.
+    /// Connection URL as `postgres`, the owner of the project's schema and
+    /// not a superuser, as deployers connect to a hosted project.
     pub db_url: String,
+    /// Connection URL as the bootstrap superuser (`supabase_admin`), for
+    /// tests and tools that play the platform's part.
+    pub admin_db_url: String,
 }
 
 /// What happened while the stack started.
@@ -247,6 +251,7 @@ impl Stack {
                 jwt_secret: options.jwt_secret.clone(),
                 jwks_url: String::new(),
                 db_url: String::new(),
+                admin_db_url: String::new(),
             },
             report: StartReport::default(),
             data_dir,
@@ -314,9 +319,14 @@ impl Stack {
         &self.info.jwt_secret
     }
 
-    /// Superuser database URL.
+    /// Database URL as `postgres` (not a superuser).
     pub fn db_url(&self) -> &str {
         &self.info.db_url
+    }
+
+    /// Database URL as the bootstrap superuser.
+    pub fn admin_db_url(&self) -> &str {
+        &self.info.admin_db_url
     }
 
     /// The port of the managed cluster (`None` with an external database).
@@ -378,9 +388,9 @@ fn run_stack(
     };
     // The cluster is started from this thread and lives as long as it does.
     let mut cluster = None;
-    let result = (|| -> Result<(String, Option<u16>, bool)> {
+    let result = (|| -> Result<(Databases, Option<u16>, bool)> {
         match &options.db_url {
-            Some(url) => Ok((url.clone(), None, false)),
+            Some(url) => Ok((Databases::external(url), None, false)),
             None => {
                 let bin = PgBinaries::locate()?;
                 let durability = if options.data_dir.is_some() {
@@ -396,15 +406,11 @@ fn run_stack(
                 };
                 c.start(port)?;
                 cluster = Some(c);
-                Ok((
-                    format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
-                    Some(port),
-                    initialized,
-                ))
+                Ok((Databases::managed(port), Some(port), initialized))
             }
         }
     })();
-    let (db_url, db_port, initialized) = match result {
+    let (databases, db_port, initialized) = match result {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -415,7 +421,7 @@ fn run_stack(
         let started = prepare(
             &options,
             &data_dir,
-            &db_url,
+            &databases,
             initialized,
             listener,
             shutdown.clone(),
@@ -436,7 +442,8 @@ fn run_stack(
             service_role_key: state.keys.service_role.clone(),
             jwt_secret: options.jwt_secret.clone(),
             jwks_url: format!("{}/auth/v1/.well-known/jwks.json", state.url),
-            db_url: db_url.clone(),
+            db_url: databases.owner.clone(),
+            admin_db_url: databases.admin.clone(),
         };
         let worker = tokio::spawn(net_worker::run(state.clone(), shutdown.clone()));
         let jobs = tokio::spawn(scheduler::run(state.clone(), shutdown.clone()));
@@ -461,30 +468,117 @@ fn run_stack(
     drop(cluster);
 }
 
+/// Who connects to the database for what. On a cluster devstack manages,
+/// as on hosted Supabase: the platform bootstrap runs as the superuser
+/// `supabase_admin`, and migrations, the seed and deployers' tools as
+/// `postgres`, which is not a superuser. An external database (`--db-url`)
+/// is used with its own user for both.
+struct Databases {
+    /// Superuser: bootstrap, Realtime's authorization probes, workers.
+    admin: String,
+    /// Owner of the project's schema: migrations, seed, `DATABASE_URL`.
+    owner: String,
+    managed: bool,
+}
+
+impl Databases {
+    fn managed(port: u16) -> Databases {
+        Databases {
+            admin: format!("postgresql://{ADMIN_ROLE}@127.0.0.1:{port}/postgres"),
+            owner: format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
+            managed: true,
+        }
+    }
+
+    fn external(url: &str) -> Databases {
+        Databases {
+            admin: url.to_string(),
+            owner: url.to_string(),
+            managed: false,
+        }
+    }
+}
+
+/// The bootstrap superuser of a managed cluster, as on Supabase.
+pub const ADMIN_ROLE: &str = "supabase_admin";
+
+async fn connect(url: &str) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| Error::db(format!("connecting to {url}"), e))?;
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok((client, connection))
+}
+
+/// Connects as the bootstrap superuser. A cluster made by an older
+/// devstack has only `postgres` as its superuser: give it the admin role
+/// first (the bootstrap then demotes `postgres`).
+async fn connect_admin(
+    databases: &Databases,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
+    match tokio_postgres::connect(&databases.admin, NoTls).await {
+        Ok((client, connection)) => Ok((
+            client,
+            tokio::spawn(async move {
+                let _ = connection.await;
+            }),
+        )),
+        Err(e)
+            if databases.managed
+                && e.as_db_error().is_some_and(|d| {
+                    d.code()
+                        == &tokio_postgres::error::SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+                }) =>
+        {
+            let (old, connection) = connect(&databases.owner).await?;
+            old.batch_execute(&format!("create role {ADMIN_ROLE} superuser login"))
+                .await
+                .map_err(|e| Error::db("creating the admin role in an older cluster", e))?;
+            drop(old);
+            let _ = connection.await;
+            connect(&databases.admin).await
+        }
+        Err(e) => Err(Error::db(format!("connecting to {}", databases.admin), e)),
+    }
+}
+
 /// Brings the schema up to date and builds the shared state.
 async fn prepare(
     options: &StackOptions,
     data_dir: &Path,
-    db_url: &str,
+    databases: &Databases,
     initialized: bool,
     listener: std::net::TcpListener,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(Arc<AppState>, StartReport, tokio::net::TcpListener)> {
-    let admin_config: tokio_postgres::Config = db_url
+    let admin_config: tokio_postgres::Config = databases
+        .admin
         .parse()
-        .map_err(|e| Error::Config(format!("invalid database URL {db_url}: {e}")))?;
-    let (mut client, connection) = admin_config
-        .connect(NoTls)
-        .await
-        .map_err(|e| Error::db(format!("connecting to {db_url}"), e))?;
-    let connection = tokio::spawn(connection);
+        .map_err(|e| Error::Config(format!("invalid database URL {}: {e}", databases.admin)))?;
+    let (admin, admin_connection) = connect_admin(databases).await?;
 
     let mut report = StartReport {
         initialized,
         ..StartReport::default()
     };
-    report.bootstrap_files = migrate::apply_bootstrap(&client, &options.bootstrap_dir).await?;
-    migrate::store_jwt_secret(&client, &options.jwt_secret).await?;
+    report.bootstrap_files = migrate::apply_bootstrap(&admin, &options.bootstrap_dir).await?;
+    migrate::store_jwt_secret(&admin, &options.jwt_secret).await?;
+    // PostgREST logs in as `authenticator` and switches roles from there; do
+    // the same when this is a cluster devstack manages and the role exists.
+    let has_authenticator = admin
+        .query_one(
+            "select exists (select 1 from pg_roles where rolname = 'authenticator')",
+            &[],
+        )
+        .await
+        .map_err(|e| Error::db("looking for the authenticator role", e))?
+        .get::<_, bool>(0);
+    drop(admin);
+    let _ = admin_connection.await;
+
+    let (mut client, connection) = connect(&databases.owner).await?;
     let migrations = migrate::apply_migrations(&mut client, &options.sql_dir).await?;
     report.applied_migrations = migrations.applied.clone();
     let seed_path = options.sql_dir.join("seed.sql");
@@ -494,22 +588,11 @@ async fn prepare(
     report.demo_logins = fs::read_to_string(&seed_path)
         .map(|s| migrate::demo_logins(&s))
         .unwrap_or_default();
-
-    // PostgREST logs in as `authenticator` and switches roles from there; do
-    // the same when this is a cluster devstack manages and the role exists.
-    let has_authenticator = client
-        .query_one(
-            "select exists (select 1 from pg_roles where rolname = 'authenticator')",
-            &[],
-        )
-        .await
-        .map_err(|e| Error::db("looking for the authenticator role", e))?
-        .get::<_, bool>(0);
     drop(client);
     let _ = connection.await;
 
     let mut api_config = admin_config.clone();
-    if options.db_url.is_none() && has_authenticator {
+    if databases.managed && has_authenticator {
         api_config.user("authenticator");
     }
     let db = pool(api_config, 16)?;
@@ -542,7 +625,7 @@ async fn prepare(
         auth: options.auth.clone(),
         db,
         admin_db,
-        db_url: db_url.to_string(),
+        db_url: databases.admin.clone(),
         dist_dir: options.dist_dir.clone(),
         shutdown,
     });

@@ -3,7 +3,8 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -120,6 +121,72 @@ async fn failing_migration_names_file_line_and_sqlstate_and_is_rolled_back() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn migrations_run_as_postgres_without_superuser_powers() {
+    let data = tempfile::tempdir().unwrap();
+    let sql = tempfile::tempdir().unwrap();
+    // What Supabase lets postgres do: policies on storage.objects and
+    // realtime.messages, triggers on auth.users.
+    write(
+        &sql.path().join("migrations/0001_allowed.sql"),
+        "create table public.who (name text, superuser bool);
+         insert into public.who select current_user, rolsuper from pg_roles where rolname = current_user;
+         create policy t_read on storage.objects for select to authenticated using (false);
+         create policy t_topic on realtime.messages for select to authenticated using (false);
+         create function public.t_on_user() returns trigger language plpgsql as $$ begin return new; end $$;
+         create trigger t_on_user after insert on auth.users for each row execute function public.t_on_user();
+",
+    );
+    let stack = Stack::start(options(data.path(), sql.path())).unwrap();
+    assert_eq!(
+        query_i64(
+            stack.db_url(),
+            "select count(*) from public.who where name = 'postgres' and not superuser"
+        )
+        .await,
+        1
+    );
+    drop(stack);
+
+    // What it does not: changing a platform table.
+    write(
+        &sql.path().join("migrations/0002_forbidden.sql"),
+        "alter table storage.objects add column t_extra int;
+",
+    );
+    let err = Stack::start(options(data.path(), sql.path())).unwrap_err();
+    match &err {
+        Error::Migration(MigrationError::Failed { code, .. }) => assert_eq!(code, "42501"),
+        other => panic!("expected a refused migration, got {other}"),
+    }
+}
+
+#[test]
+fn a_data_folder_the_server_cannot_reach_keeps_its_cluster_elsewhere() {
+    // A checkout in a folder only its owner may enter (a home folder,
+    // `mktemp -d`).
+    let root = tempfile::tempdir().unwrap();
+    fs::set_permissions(root.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    let data = root.path().join("checkout/.devstack");
+    let sql = tempfile::tempdir().unwrap();
+    let stack = Stack::start(options(&data, sql.path())).unwrap();
+    let pointer = data.join(devstack::postgres::CLUSTER_POINTER);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // PostgreSQL runs as `postgres`, which cannot enter the folder.
+        let home = PathBuf::from(fs::read_to_string(&pointer).unwrap().trim());
+        assert!(home.join("pgdata/PG_VERSION").is_file());
+        assert!(!home.starts_with(root.path()));
+        let mode = fs::metadata(root.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the user's folder was not opened");
+        drop(stack);
+        fs::remove_dir_all(home).unwrap();
+    } else {
+        assert!(!pointer.exists());
+        assert!(data.join("pgdata/PG_VERSION").is_file());
+    }
+}
+
 fn devstack() -> Command {
     Command::new(env!("CARGO_BIN_EXE_devstack"))
 }
@@ -226,8 +293,15 @@ fn up_prints_keys_and_demo_logins_writes_stack_json_and_stops_on_ctrl_c() {
         banner.contains(&format!("http://127.0.0.1:{port}")),
         "{banner}"
     );
-    assert!(banner.contains("anon key"), "{banner}");
-    assert!(banner.contains("service_role key"), "{banner}");
+    for label in [
+        "publishable key",
+        "secret key",
+        "JWKS",
+        "legacy anon key",
+        "legacy service_role key",
+    ] {
+        assert!(banner.contains(label), "{label}: {banner}");
+    }
     assert!(banner.contains("DB URL"), "{banner}");
     assert!(
         banner.contains("bob@example.com") && banner.contains("hunter2"),
@@ -238,14 +312,19 @@ fn up_prints_keys_and_demo_logins_writes_stack_json_and_stops_on_ctrl_c() {
         serde_json::from_str(&fs::read_to_string(data.path().join("stack.json")).unwrap()).unwrap();
     for key in [
         "url",
+        "publishable_key",
+        "secret_key",
         "anon_key",
         "service_role_key",
         "jwt_secret",
+        "jwks_url",
         "db_url",
+        "admin_db_url",
     ] {
         assert!(info[key].as_str().is_some_and(|v| !v.is_empty()), "{key}");
     }
     assert!(banner.contains(info["anon_key"].as_str().unwrap()));
+    assert!(banner.contains(info["publishable_key"].as_str().unwrap()));
 
     // SAFETY: signalling the child we spawned.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };

@@ -62,7 +62,7 @@ async fn endpoint() -> (String, Seen) {
 }
 
 async fn db() -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&stack().db_url, NoTls)
+    let (client, connection) = tokio_postgres::connect(&stack().admin_db_url, NoTls)
         .await
         .unwrap();
     tokio::spawn(connection);

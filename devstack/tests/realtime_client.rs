@@ -51,7 +51,7 @@ pub fn env_with(vars: &[(&str, &str)]) -> Env {
             anon: stack.anon_key().to_string(),
             service: stack.service_role_key().to_string(),
             secret: stack.jwt_secret().to_string(),
-            db_url: stack.db_url().to_string(),
+            db_url: stack.admin_db_url().to_string(),
         };
         *STACK.lock().unwrap() = Some(stack);
         // SAFETY: registering a plain extern "C" function with no captures.

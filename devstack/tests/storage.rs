@@ -34,7 +34,7 @@ fn shared() -> &'static Shared {
             url: stack.url().to_string(),
             anon: stack.anon_key().to_string(),
             service: stack.service_role_key().to_string(),
-            db_url: stack.db_url().to_string(),
+            db_url: stack.admin_db_url().to_string(),
             data_dir: stack.data_dir().to_path_buf(),
         };
         *STACK.lock().unwrap() = Some(stack);

@@ -120,7 +120,9 @@ async fn a_failed_delivery_is_retried_and_signed_identically() {
     )
     .await;
 
-    let (db, connection) = tokio_postgres::connect(&info.db_url, NoTls).await.unwrap();
+    let (db, connection) = tokio_postgres::connect(&info.admin_db_url, NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     wait_until("the first attempt", || {
         let received = received.clone();

@@ -19,7 +19,7 @@ select format('dbname=%s user=postgres host=%s port=%s', current_database(),
        replace(gen_random_uuid()::text, '-', '') as tag;
 
 -- Fixture, committed: one owner and four members with tokens.
-select dblink_connect('setup', (select dsn from conn));
+select dblink_connect_u('setup', (select dsn from conn));
 create temp table fx (k text primary key, v jsonb);
 insert into fx
 select 'owner', t from dblink('setup', format(
@@ -54,9 +54,9 @@ select dblink_exec('setup', pg_temp.as_holder((select v from fx where k = 'owner
          (select array_agg(v -> 'account' ->> 'email') from fx where k like 'sender%'))));
 
 -- Listen, then send from four connections at once, one transaction per send.
-select dblink_connect('listener', (select dsn from conn));
+select dblink_connect_u('listener', (select dsn from conn));
 select dblink_exec('listener', 'listen devstack_realtime');
-select dblink_connect('sender' || g, (select dsn from conn)) from generate_series(1, 4) g;
+select dblink_connect_u('sender' || g, (select dsn from conn)) from generate_series(1, 4) g;
 select dblink_send_query('sender' || g, format($q$do $do$ begin
         for i in 1 .. 25 loop
             perform set_config('request.jwt.claims', %L, true);
@@ -95,7 +95,7 @@ select diag((select count(*) from (select author_id, lag(author_id) over (order 
 -- client whose first request timed out would). B must wait for A and then
 -- return A's message instead of inserting a second one.
 create temp table race as select gen_random_uuid() as client_id;
-select dblink_connect(c, (select dsn from conn)) from unnest(array['race_a', 'race_b']) c;
+select dblink_connect_u(c, (select dsn from conn)) from unnest(array['race_a', 'race_b']) c;
 select dblink_exec('race_a', 'begin');
 select count(*) from dblink('race_a', format($q$select set_config('request.jwt.claims', %L, true),
                                                      set_config('role', 'authenticated', true)$q$,

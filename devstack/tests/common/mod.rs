@@ -141,9 +141,10 @@ impl Call {
 
 /// Runs SQL as the superuser.
 pub async fn sql(statement: &str) -> Vec<tokio_postgres::Row> {
-    let (client, connection) = tokio_postgres::connect(&stack().db_url, tokio_postgres::NoTls)
-        .await
-        .expect("connects to the test database");
+    let (client, connection) =
+        tokio_postgres::connect(&stack().admin_db_url, tokio_postgres::NoTls)
+            .await
+            .expect("connects to the test database");
     tokio::spawn(connection);
     client.query(statement, &[]).await.expect("SQL runs")
 }
